@@ -1,0 +1,158 @@
+"""Generate `copier.yml` from the answer schema.
+
+    python -m ml_scaffold.copier_config --write    # rewrite copier.yml
+    python -m ml_scaffold.copier_config --check    # exit 1 when copier.yml is out of date
+
+Validators are Jinja expressions whose message names the question and the problem; they mirror
+the pydantic validators in `schema.py` so that plain `copier copy` rejects what the CLI rejects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ml_scaffold import schema
+
+MIN_COPIER_VERSION = "9.10.0"
+HEADER = (
+    "# GENERATED from src/ml_scaffold/schema.py by `python -m ml_scaffold.copier_config --write`.\n"
+    "# Edit the schema, not this file: tests/test_copier_config.py fails when they disagree.\n"
+)
+
+
+def _jinja_list(values: Any) -> str:
+    return "[" + ", ".join(repr(v) for v in sorted(values)) + "]"
+
+
+def _default(q: schema.Question) -> str:
+    if q.preset:
+        by_mode = {m: schema.preset_defaults(m)[q.name] for m in schema.MODES}
+        expr = "{" + ", ".join(f"'{m}': '{v}'" for m, v in by_mode.items()) + "}[execution_mode]"
+        return "{{ " + expr + " }}"
+    if q.name == "project_slug":
+        return (
+            "{{ (project_name | lower | regex_replace('[^a-z0-9]+', '_') "
+            "| regex_replace('^_+|_+$', '')) or 'ml_project' }}"
+        )
+    if q.default is not None:
+        return q.default
+    return schema.FREE_TEXT_DEFAULTS[q.name]
+
+
+def _validator(q: schema.Question) -> str | None:
+    parts: list[str] = []
+    if q.name == "project_name":
+        parts.append("{% if not project_name.strip() %}project_name must not be empty{% endif %}")
+    elif q.name == "project_slug":
+        parts.append(
+            "{% if not (project_slug | regex_search('" + schema.SLUG_RE.pattern + "')) %}"
+            "project_slug must start with a lowercase letter and hold only lowercase letters, "
+            "digits and underscores"
+            "{% elif project_slug in " + _jinja_list(schema.RESERVED_SLUGS) + " %}"
+            "project_slug '{{ project_slug }}' is a Python keyword, a standard-library or "
+            "dependency module, or a folder of the generated project; choose another name"
+            "{% endif %}"
+        )
+    elif q.name == "author_email":
+        parts.append(
+            "{% if not (author_email | regex_search('" + schema.EMAIL_RE.pattern + "')) %}"
+            "author_email '{{ author_email }}' is not an email address like name@example.com"
+            "{% endif %}"
+        )
+    for rule in schema.RULES:
+        if rule.question != q.name:
+            continue
+        when_offered = [
+            v for v in rule.when_values if v in schema.QUESTION_BY_NAME[rule.when_question].offered
+        ]
+        values_offered = [v for v in rule.values if v in q.offered]
+        if not (when_offered and values_offered):
+            continue  # unreachable until both sides are offered
+        parts.append(
+            "{% if " + rule.when_question + " in " + _jinja_list(when_offered) + " and "
+            + q.name + " in " + _jinja_list(values_offered) + " %}"
+            + q.name + "='{{ " + q.name + " }}' is incompatible with " + rule.when_question
+            + "='{{ " + rule.when_question + " }}': " + rule.why + "{% endif %}"
+        )
+    return "".join(parts) or None
+
+
+def build() -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "_min_copier_version": MIN_COPIER_VERSION,
+        "_subdirectory": "template",
+        "_answers_file": ".copier-answers.yml",
+        "_templates_suffix": ".jinja",
+        "_envops": {"undefined": "jinja2.StrictUndefined", "keep_trailing_newline": True},
+        "_skip_if_exists": [],
+        "_message_after_copy": (
+            "Project '{{ project_name }}' is ready in {{ _copier_conf.dst_path }}.\n"
+            "Next: cd into it, then `make setup`, `make test` and `make gates`."
+        ),
+        # List form: Copier runs the command without a shell, so no answer is ever parsed by
+        # one. Only on `copy`: during `copier update` Copier renders into temporary folders,
+        # where the gates and `git init` must not run.
+        "_tasks": [
+            {
+                "command": [
+                    "{{ _copier_python }}",
+                    "{{ _copier_conf.src_path }}/hooks/post_generate.py",
+                    "--gates",
+                    "{{ post_generation_gates }}",
+                    "--cleanup-on-error",
+                    "{{ _copier_conf.cleanup_on_error }}",
+                ],
+                "when": "{{ _copier_operation == 'copy' }}",
+            }
+        ],
+    }
+    for q in schema.QUESTIONS:
+        entry: dict[str, Any] = {"type": "str", "help": q.help}
+        if q.choices:
+            entry["choices"] = {c.label: c.value for c in q.choices if c.offered}
+        entry["default"] = _default(q)
+        if q.placeholder:
+            entry["placeholder"] = q.placeholder
+        if q.asked_when:
+            other, values = q.asked_when
+            entry["when"] = "{{ " + other + " in " + _jinja_list(values) + " }}"
+        if validator := _validator(q):
+            entry["validator"] = validator
+        config[q.name] = entry
+    return config
+
+
+def render() -> str:
+    body = yaml.safe_dump(build(), sort_keys=False, width=100, allow_unicode=True)
+    return HEADER + body
+
+
+def copier_yml_path() -> Path:
+    return Path(__file__).resolve().parents[2] / "copier.yml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--write", action="store_true")
+    group.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    path = copier_yml_path()
+    text = render()
+    if args.write:
+        path.write_text(text)
+        print(f"wrote {path}")
+        return 0
+    if path.read_text() != text:
+        print(f"{path} is out of date: run python -m ml_scaffold.copier_config --write")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

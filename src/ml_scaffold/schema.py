@@ -1,0 +1,592 @@
+"""The answer schema: the one source of truth for questions, choices, presets and rules.
+
+`copier.yml` is generated from this module (`python -m ml_scaffold.copier_config --write`) and a
+test fails when the committed file disagrees with it. The CLI validates answers here before Copier
+writes anything.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+
+MODES = ("quick", "standard", "enterprise")
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    # A choice is offered only once it renders real, running code. Planned choices are part of
+    # the design (presets and rules name them) but the questionnaire does not show them.
+    offered: bool = True
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    help: str
+    choices: tuple[Choice, ...] = ()
+    default: str | None = None
+    # Stack questions take their default from the execution-mode preset.
+    preset: bool = False
+    # Asked only when another answer has one of these values: (question, values).
+    asked_when: tuple[str, tuple[str, ...]] | None = None
+    # The value used when the question is not asked.
+    skipped_default: str | None = None
+    placeholder: str | None = None
+
+    @property
+    def offered(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.choices if c.offered)
+
+    @property
+    def planned(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.choices if not c.offered)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`when_question` having one of `when_values` forbids `question` having one of `values`."""
+
+    when_question: str
+    when_values: tuple[str, ...]
+    question: str
+    values: tuple[str, ...]
+    why: str
+
+    def message(self, answers: dict[str, Any]) -> str:
+        return (
+            f"{self.question}={answers[self.question]!r} is incompatible with "
+            f"{self.when_question}={answers[self.when_question]!r}: {self.why}"
+        )
+
+
+def _c(value: str, label: str, offered: bool = True) -> Choice:
+    return Choice(value, label, offered)
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("project_name", "Human-readable project name.", placeholder="Churn Predictor"),
+    Question(
+        "project_slug",
+        "Python package name: lowercase letters, digits and underscores; not a keyword, "
+        "not a standard-library or dependency module.",
+    ),
+    Question("description", "One sentence on what the model predicts and for whom."),
+    Question("author_name", "Author or owning team."),
+    Question("author_email", "Contact email of the author or team."),
+    Question(
+        "python_version",
+        "Python version of the generated project.",
+        (_c("3.11", "Python 3.11"), _c("3.12", "Python 3.12"), _c("3.13", "Python 3.13")),
+        default="3.11",
+    ),
+    Question(
+        "license",
+        "License of the generated project.",
+        (
+            _c("MIT", "MIT"),
+            _c("Apache-2.0", "Apache 2.0"),
+            _c("BSD-3-Clause", "BSD 3-Clause"),
+            _c("Proprietary", "Proprietary (all rights reserved)"),
+        ),
+        default="MIT",
+    ),
+    Question(
+        "execution_mode",
+        "quick: core pipeline, training, simple deployment. standard: full pipeline, optimized "
+        "training, production serving, monitoring. enterprise: data infrastructure, Kubernetes "
+        "orchestration, IaC, governance, comprehensive observability. The mode presets the "
+        "defaults of the stack questions that follow.",
+        (
+            _c("quick", "Quick: core pipeline, training, simple deployment"),
+            _c("standard", "Standard: full pipeline, tuned training, serving, monitoring"),
+            _c("enterprise", "Enterprise: Kubernetes, IaC, governance, full observability"),
+        ),
+        default="standard",
+    ),
+    Question(
+        "problem_type",
+        "What the model predicts; decides the sample data, models and metrics.",
+        (
+            _c("binary_classification", "Binary classification (e.g. churn)"),
+            _c("multiclass_classification", "Multiclass classification (e.g. segment)"),
+            _c("regression", "Regression (e.g. customer lifetime value)"),
+        ),
+        default="binary_classification",
+    ),
+    Question(
+        "data_source",
+        "Where training data comes from: a generated sample dataset, local CSV/Parquet files, "
+        "a PostgreSQL table, or an object store (S3/GCS/Azure).",
+        (
+            _c("sample", "Generated sample dataset"),
+            _c("files", "CSV / Parquet files", offered=False),
+            _c("postgres", "PostgreSQL", offered=False),
+            _c("object_store", "Object store (S3 / GCS / Azure Blob)", offered=False),
+        ),
+        preset=True,
+    ),
+    Question(
+        "processing_engine",
+        "DataFrame engine of the data pipeline.",
+        (
+            _c("pandas", "pandas"),
+            _c("polars", "Polars (larger data, streaming)", offered=False),
+            _c("spark", "Apache Spark (local mode or cluster)", offered=False),
+        ),
+        preset=True,
+    ),
+    Question(
+        "feature_store",
+        "Feature store for offline/online features.",
+        (_c("none", "None (Parquet feature layer)"), _c("feast", "Feast", offered=False)),
+        preset=True,
+    ),
+    Question(
+        "experiment_tracking",
+        "Experiment tracking and model registry.",
+        (_c("mlflow", "MLflow (sqlite by default)"),),
+        preset=True,
+    ),
+    Question(
+        "serving",
+        "How the model is served.",
+        (
+            _c("fastapi", "FastAPI service"),
+            _c("bentoml", "BentoML service", offered=False),
+            _c("kserve", "KServe InferenceService", offered=False),
+        ),
+        preset=True,
+    ),
+    Question(
+        "deployment_mode",
+        "Real-time API, scheduled batch scoring, or both.",
+        (
+            _c("realtime", "Real-time API"),
+            _c("batch", "Batch scoring job", offered=False),
+            _c("hybrid", "Both", offered=False),
+        ),
+        preset=True,
+        # A KServe InferenceService only serves real-time requests: nothing to ask.
+        asked_when=("serving", ("fastapi", "bentoml")),
+        skipped_default="realtime",
+    ),
+    Question(
+        "orchestrator",
+        "Orchestrator that schedules the pipelines.",
+        (
+            _c("airflow", "Apache Airflow 3"),
+            _c("prefect", "Prefect 3", offered=False),
+            _c("dagster", "Dagster", offered=False),
+            _c("kubeflow", "Kubeflow Pipelines v2", offered=False),
+        ),
+        preset=True,
+    ),
+    Question(
+        "cloud",
+        "Target cloud for storage and infrastructure code.",
+        (
+            _c("local", "Local only"),
+            _c("aws", "AWS", offered=False),
+            _c("gcp", "Google Cloud", offered=False),
+            _c("azure", "Azure", offered=False),
+        ),
+        preset=True,
+    ),
+    Question(
+        "ci_provider",
+        "CI system of the generated project.",
+        (_c("github", "GitHub Actions"), _c("gitlab", "GitLab CI")),
+        default="github",
+    ),
+    Question(
+        "post_generation_gates",
+        "Quality gates run right after generation. static: checks that need nothing "
+        "installed (seconds). full: 'make setup' then every gate (minutes). none: skip.",
+        (
+            _c("static", "Static checks only"),
+            _c("full", "Install and run every gate"),
+            _c("none", "Do not run gates"),
+        ),
+        default="static",
+    ),
+)
+
+QUESTION_BY_NAME: dict[str, Question] = {q.name: q for q in QUESTIONS}
+STACK_QUESTIONS: tuple[str, ...] = tuple(q.name for q in QUESTIONS if q.preset)
+
+# The ideal stack per mode. Where a preset names a planned choice, the effective default is the
+# question's first offered choice until that choice is offered (see `preset_defaults`).
+MODE_PRESETS: dict[str, dict[str, str]] = {
+    "quick": {
+        "data_source": "sample",
+        "processing_engine": "pandas",
+        "feature_store": "none",
+        "experiment_tracking": "mlflow",
+        "serving": "fastapi",
+        "deployment_mode": "realtime",
+        "orchestrator": "airflow",
+        "cloud": "local",
+    },
+    "standard": {
+        "data_source": "sample",
+        "processing_engine": "pandas",
+        "feature_store": "none",
+        "experiment_tracking": "mlflow",
+        "serving": "fastapi",
+        "deployment_mode": "hybrid",
+        "orchestrator": "airflow",
+        "cloud": "local",
+    },
+    "enterprise": {
+        "data_source": "sample",
+        "processing_engine": "polars",
+        "feature_store": "feast",
+        "experiment_tracking": "mlflow",
+        "serving": "fastapi",
+        "deployment_mode": "hybrid",
+        "orchestrator": "airflow",
+        "cloud": "aws",
+    },
+}
+
+MODE_SUMMARY: dict[str, str] = {
+    "quick": "core pipeline, training, simple deployment",
+    "standard": "full pipeline, optimized training, production serving, monitoring",
+    "enterprise": (
+        "data infrastructure, Kubernetes orchestration, IaC, governance, "
+        "comprehensive observability"
+    ),
+}
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "execution_mode",
+        ("quick",),
+        "serving",
+        ("kserve",),
+        "quick mode deploys simply, without a Kubernetes serving platform",
+    ),
+    Rule(
+        "execution_mode",
+        ("quick",),
+        "orchestrator",
+        ("kubeflow",),
+        "quick mode does not run Kubernetes orchestration",
+    ),
+    Rule(
+        "data_source",
+        ("object_store",),
+        "cloud",
+        ("local",),
+        "the object-store protocol (s3, gs, az) comes from the chosen cloud",
+    ),
+    Rule(
+        "processing_engine",
+        ("spark",),
+        "feature_store",
+        ("feast",),
+        "the Feast local provider reads pandas frames, not Spark tables",
+    ),
+)
+
+QUESTION_ORDER = {q.name: i for i, q in enumerate(QUESTIONS)}
+for _rule in RULES:  # the rule's validator sits on the question asked later
+    assert QUESTION_ORDER[_rule.when_question] < QUESTION_ORDER[_rule.question], _rule
+
+# Module names a project slug must not take: Python keywords, the standard library, the
+# generated project's own top-level packages and the dependencies it imports.
+PROJECT_PACKAGES = (
+    "data_ingestion",
+    "data_quality",
+    "feature_engineering",
+    "models",
+    "experiments",
+    "model_cards",
+    "interpretability",
+    "quality_gates",
+    "deployment",
+    "monitoring",
+    "tests",
+    "docs",
+    "configs",
+    "data",
+    "reports",
+)
+DEPENDENCY_MODULES = (
+    "numpy",
+    "pandas",
+    "polars",
+    "pyarrow",
+    "sklearn",
+    "scipy",
+    "lightgbm",
+    "optuna",
+    "mlflow",
+    "shap",
+    "pandera",
+    "yaml",
+    "fastapi",
+    "uvicorn",
+    "pydantic",
+    "prometheus_client",
+    "airflow",
+    "prefect",
+    "dagster",
+    "kfp",
+    "feast",
+    "bentoml",
+    "kserve",
+    "pyspark",
+    "pytest",
+    "matplotlib",
+    "httpx",
+    "skops",
+    "joblib",
+    "typer",
+    "copier",
+    "ml_scaffold",
+)
+# Removed from the standard library in 3.12/3.13 but still importable on 3.11: listed so that
+# the reserved set (and so copier.yml) is the same whichever Python generates it.
+REMOVED_STDLIB = (
+    "aifc asynchat asyncore audioop cgi cgitb chunk crypt distutils imghdr imp lib2to3 mailcap "
+    "msilib nis nntplib ossaudiodev pipes smtpd sndhdr spwd sunau telnetlib uu xdrlib"
+).split()
+SLUG_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# Only names a slug could take (lowercase, no leading underscore) are listed.
+RESERVED_SLUGS: frozenset[str] = frozenset(
+    name
+    for name in (
+        set(keyword.kwlist)
+        | set(keyword.softkwlist)
+        | set(sys.stdlib_module_names)
+        | set(REMOVED_STDLIB)
+        | set(PROJECT_PACKAGES)
+        | set(DEPENDENCY_MODULES)
+    )
+    if SLUG_RE.match(name)
+)
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def slugify(name: str) -> str:
+    """The default project_slug for a project name (mirrors the Jinja default in copier.yml)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return slug
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why `slug` is not a valid project_slug, or None."""
+    if not SLUG_RE.match(slug):
+        return (
+            "project_slug must start with a lowercase letter and hold only lowercase "
+            "letters, digits and underscores"
+        )
+    if slug in RESERVED_SLUGS:
+        return (
+            f"project_slug {slug!r} is a Python keyword, a standard-library or dependency "
+            "module, or a folder of the generated project; choose another name"
+        )
+    return None
+
+
+def email_problem(email: str) -> str | None:
+    if not EMAIL_RE.match(email):
+        return f"author_email {email!r} is not an email address like name@example.com"
+    return None
+
+
+def preset_defaults(mode: str) -> dict[str, str]:
+    """Effective defaults of the stack questions for `mode` (offered choices only)."""
+    out = {}
+    for name in STACK_QUESTIONS:
+        q = QUESTION_BY_NAME[name]
+        wanted = MODE_PRESETS[mode][name]
+        out[name] = wanted if wanted in q.offered else q.offered[0]
+    return out
+
+
+def default_for(name: str, answers: dict[str, Any]) -> str:
+    """Default of question `name` given the answers before it."""
+    q = QUESTION_BY_NAME[name]
+    if q.skipped_default is not None and not is_asked(name, answers):
+        return q.skipped_default
+    if q.preset:
+        return preset_defaults(answers.get("execution_mode", "standard"))[name]
+    if name == "project_slug":
+        return slugify(answers.get("project_name", "ml_project")) or "ml_project"
+    if q.default is not None:
+        return q.default
+    return FREE_TEXT_DEFAULTS[name]
+
+
+FREE_TEXT_DEFAULTS: dict[str, str] = {
+    "project_name": "ML Project",
+    "description": "An end-to-end machine-learning pipeline generated by ml-scaffold.",
+    "author_name": "ML Team",
+    "author_email": "ml-team@example.com",
+}
+
+
+def is_asked(name: str, answers: dict[str, Any]) -> bool:
+    cond = QUESTION_BY_NAME[name].asked_when
+    return cond is None or answers.get(cond[0]) in cond[1]
+
+
+class Answers(BaseModel):
+    """Validated answers. Errors name the question and the problem."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    project_name: str = FREE_TEXT_DEFAULTS["project_name"]
+    project_slug: str = "ml_project"
+    description: str = FREE_TEXT_DEFAULTS["description"]
+    author_name: str = FREE_TEXT_DEFAULTS["author_name"]
+    author_email: str = FREE_TEXT_DEFAULTS["author_email"]
+    python_version: str = "3.11"
+    license: str = "MIT"
+    execution_mode: str = "standard"
+    problem_type: str = "binary_classification"
+    data_source: str = "sample"
+    processing_engine: str = "pandas"
+    feature_store: str = "none"
+    experiment_tracking: str = "mlflow"
+    serving: str = "fastapi"
+    deployment_mode: str = "realtime"
+    orchestrator: str = "airflow"
+    cloud: str = "local"
+    ci_provider: str = "github"
+    post_generation_gates: str = "static"
+
+    @field_validator("project_name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("project_name must not be empty")
+        return v
+
+    @field_validator("project_slug")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if problem := slug_problem(v):
+            raise ValueError(problem)
+        return v
+
+    @field_validator("author_email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if problem := email_problem(v):
+            raise ValueError(problem)
+        return v
+
+    @field_validator("*")
+    @classmethod
+    def _choice(cls, v: Any, info: ValidationInfo) -> Any:
+        q = QUESTION_BY_NAME[info.field_name]
+        if not q.choices:
+            return v
+        if v in q.planned:
+            raise ValueError(
+                f"{q.name}={v!r} is planned but not offered yet (it does not render running "
+                f"code yet); offered: {', '.join(q.offered)}"
+            )
+        if v not in q.offered:
+            raise ValueError(f"{q.name}={v!r} is not a choice; offered: {', '.join(q.offered)}")
+        return v
+
+    @model_validator(mode="after")
+    def _rules(self) -> Answers:
+        data = self.model_dump()
+        for rule in RULES:
+            if data[rule.when_question] in rule.when_values and data[rule.question] in rule.values:
+                raise ValueError(rule.message(data))
+        return self
+
+
+def check_rules(answers: dict[str, Any]) -> list[str]:
+    """Rule violations among `answers`, planned choices included (used to test the design)."""
+    return [
+        rule.message(answers)
+        for rule in RULES
+        if answers.get(rule.when_question) in rule.when_values
+        and answers.get(rule.question) in rule.values
+    ]
+
+
+def complete(given: dict[str, Any]) -> dict[str, Any]:
+    """Fill every unanswered question with its default, in questionnaire order."""
+    answers: dict[str, Any] = {}
+    for q in QUESTIONS:
+        if q.name in given:
+            answers[q.name] = given[q.name]
+        else:
+            answers[q.name] = default_for(q.name, answers)
+    unknown = set(given) - set(QUESTION_BY_NAME)
+    if unknown:
+        raise ValueError(f"unknown question(s): {', '.join(sorted(unknown))}")
+    return answers
+
+
+def options() -> dict[str, Any]:
+    """Everything a user may choose: questions, presets and rules (for `ml-scaffold options`)."""
+    return {
+        "questions": [
+            {
+                "name": q.name,
+                "help": q.help,
+                "choices": list(q.offered),
+                "planned": list(q.planned),
+                "default": (
+                    "<from execution_mode preset>"
+                    if q.preset
+                    else q.default or FREE_TEXT_DEFAULTS.get(q.name, "<derived>")
+                ),
+                **(
+                    {"asked_when": {q.asked_when[0]: list(q.asked_when[1])}}
+                    if q.asked_when
+                    else {}
+                ),
+            }
+            for q in QUESTIONS
+        ],
+        "modes": {
+            m: {"summary": MODE_SUMMARY[m], "preset": MODE_PRESETS[m], "effective": preset_defaults(m)}
+            for m in MODES
+        },
+        "rules": [
+            {
+                "if": {r.when_question: list(r.when_values)},
+                "forbids": {r.question: list(r.values)},
+                "why": r.why,
+            }
+            for r in RULES
+        ],
+    }
+
+
+__all__ = [
+    "Answers",
+    "Choice",
+    "MODES",
+    "MODE_PRESETS",
+    "QUESTIONS",
+    "QUESTION_BY_NAME",
+    "RULES",
+    "Question",
+    "Rule",
+    "check_rules",
+    "complete",
+    "options",
+    "preset_defaults",
+    "slug_problem",
+    "email_problem",
+]

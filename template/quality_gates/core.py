@@ -1,0 +1,84 @@
+"""What a gate check returns and what a phase gets to work with."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+PASS, FAIL, SKIP = "pass", "fail", "skip"
+
+
+@dataclass
+class Check:
+    name: str
+    status: str
+    detail: str = ""
+    value: Any = None
+    threshold: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def measured(name: str, value: float, threshold: float, *, at_least: bool, detail: str) -> Check:
+    """A check that compares a measured value with its threshold."""
+    ok = value >= threshold if at_least else value <= threshold
+    return Check(name, PASS if ok else FAIL, detail, value, threshold)
+
+
+@dataclass
+class Context:
+    root: Path
+    config: dict[str, Any]
+    answers: dict[str, str]
+    static: bool = False
+
+    def phase_config(self, phase: str) -> dict[str, Any]:
+        return dict(self.config.get(phase, {}))
+
+
+@dataclass
+class PhaseGate:
+    """A phase's checks. Static checks use only the standard library."""
+
+    static_checks: list[Callable[[Context], Check | list[Check]]] = field(default_factory=list)
+    full_checks: list[Callable[[Context], Check | list[Check]]] = field(default_factory=list)
+    # Set while the phase's issue has not made it real; the phase then reports `skip`.
+    not_built: str | None = None
+
+
+def phase_status(checks: list[Check]) -> str:
+    if any(c.status == FAIL for c in checks):
+        return FAIL
+    if checks and all(c.status == SKIP for c in checks):
+        return SKIP
+    return PASS if checks else SKIP
+
+
+def read_config(root: Path) -> dict[str, Any]:
+    with (root / "pyproject.toml").open("rb") as fh:
+        return tomllib.load(fh).get("tool", {}).get("quality_gates", {})
+
+
+def read_answers(root: Path) -> dict[str, str]:
+    """The scalar answers recorded by Copier, read without a YAML library.
+
+    Copier writes one `key: value` per line; only plain values (choices and identifiers) are
+    needed here, so quoted free text is unquoted and anything else is kept as written.
+    """
+    path = root / ".copier-answers.yml"
+    answers: dict[str, str] = {}
+    if not path.is_file():
+        return answers
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith(("#", " ", "-")) or ":" not in line:
+            continue
+        key, _, value = line.partition(":")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        answers[key.strip()] = value
+    return answers
