@@ -1,4 +1,4 @@
-"""`python -m quality_gates [--phase P]... [--static] [--json] [--root DIR]`; exit 1 on a failure."""
+"""`python -m quality_gates [--phase P]... [--static] [--json]`; exits 1 when a phase fails."""
 
 from __future__ import annotations
 

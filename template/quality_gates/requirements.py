@@ -10,10 +10,22 @@ from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate
 # ML metrics that fit each problem type; the requirements name them in backticks.
 METRICS = {
     "binary_classification": {
-        "roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy", "log_loss", "brier",
+        "roc_auc",
+        "pr_auc",
+        "f1",
+        "precision",
+        "recall",
+        "accuracy",
+        "log_loss",
+        "brier",
     },
     "multiclass_classification": {
-        "f1_macro", "f1_weighted", "accuracy", "balanced_accuracy", "log_loss", "roc_auc_ovr",
+        "f1_macro",
+        "f1_weighted",
+        "accuracy",
+        "balanced_accuracy",
+        "log_loss",
+        "roc_auc_ovr",
     },
     "regression": {"rmse", "mae", "r2", "mape", "median_ae"},
 }
@@ -25,8 +37,14 @@ REQUIRED_SECTIONS = (
     "## Data-quality metrics",
 )
 STACK_QUESTIONS = (
-    "data_source", "processing_engine", "feature_store", "experiment_tracking",
-    "serving", "deployment_mode", "orchestrator", "cloud",
+    "data_source",
+    "processing_engine",
+    "feature_store",
+    "experiment_tracking",
+    "serving",
+    "deployment_mode",
+    "orchestrator",
+    "cloud",
 )
 
 
@@ -34,7 +52,7 @@ def _section(text: str, heading: str) -> str:
     start = text.find(heading)
     if start < 0:
         return ""
-    rest = text[start + len(heading):]
+    rest = text[start + len(heading) :]
     end = rest.find("\n## ")
     return rest if end < 0 else rest[:end]
 
@@ -45,8 +63,13 @@ def check_documents(ctx: Context) -> list[Check]:
         path = ctx.root / rel
         size = path.stat().st_size if path.is_file() else 0
         ok = size > 200
-        checks.append(Check(f"document {rel}", PASS if ok else FAIL,
-                            f"{size} bytes" if path.is_file() else "missing"))
+        checks.append(
+            Check(
+                f"document {rel}",
+                PASS if ok else FAIL,
+                f"{size} bytes" if path.is_file() else "missing",
+            )
+        )
     return checks
 
 
@@ -73,12 +96,14 @@ def check_metrics_fit_problem(ctx: Context) -> Check:
     if not named:
         return Check("metrics fit problem type", FAIL, "no ML metric named")
     if wrong:
-        return Check("metrics fit problem type", FAIL,
-                     f"{', '.join(wrong)} do not fit {problem}")
+        return Check("metrics fit problem type", FAIL, f"{', '.join(wrong)} do not fit {problem}")
     if not primary or primary.group(1) not in allowed:
         return Check("metrics fit problem type", FAIL, "no primary metric that fits " + problem)
-    return Check("metrics fit problem type", PASS,
-                 f"primary {primary.group(1)}; {len(named)} metrics fit {problem}")
+    return Check(
+        "metrics fit problem type",
+        PASS,
+        f"primary {primary.group(1)}; {len(named)} metrics fit {problem}",
+    )
 
 
 def check_architecture_matches_answers(ctx: Context) -> Check:
@@ -99,12 +124,16 @@ def check_architecture_matches_answers(ctx: Context) -> Check:
             if shown:
                 problems.append(f"{question}: diagram shows {sorted(shown)}, answer is none")
         elif shown != {answer}:
-            problems.append(f"{question}: diagram shows {sorted(shown) or 'nothing'}, "
-                            f"answer is {answer}")
+            problems.append(
+                f"{question}: diagram shows {sorted(shown) or 'nothing'}, answer is {answer}"
+            )
     if problems:
         return Check("architecture matches answers", FAIL, "; ".join(problems))
-    return Check("architecture matches answers", PASS,
-                 f"{len(STACK_QUESTIONS)} stack answers shown in the diagram")
+    return Check(
+        "architecture matches answers",
+        PASS,
+        f"{len(STACK_QUESTIONS)} stack answers shown in the diagram",
+    )
 
 
 GATE = PhaseGate(

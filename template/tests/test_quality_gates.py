@@ -86,7 +86,9 @@ def test_every_phase_reports_in_order(project: Path) -> None:
     shutil.copytree(ROOT / "quality_gates", project / "quality_gates")
     out = subprocess.run(
         [sys.executable, "-m", "quality_gates", "--static", "--json"],
-        cwd=project, capture_output=True, text=True,
+        cwd=project,
+        capture_output=True,
+        text=True,
     )
     report = json.loads(out.stdout)
     assert list(report) == list(PHASES)

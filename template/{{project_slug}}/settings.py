@@ -1,0 +1,67 @@
+"""Project settings: paths and the configs under `configs/`, loaded once per run."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Settings:
+    """Where things live. Every path is absolute; `root` defaults to the project directory."""
+
+    root: Path = ROOT
+    data_config_path: Path | None = None
+    experiment_config_path: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root).resolve()
+        self.data_config_path = Path(self.data_config_path or self.root / "configs/data.yaml")
+        self.experiment_config_path = Path(
+            self.experiment_config_path or self.root / "configs/experiment.yaml"
+        )
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        """configs/data.yaml: the source, target, id, timestamp and feature columns."""
+        config = _read_yaml(self.data_config_path)
+        config.update(self.overrides.get("data", {}))
+        return config
+
+    @cached_property
+    def experiment(self) -> dict[str, Any]:
+        """configs/experiment.yaml: models, search budget, cross-validation, registry."""
+        config = _read_yaml(self.experiment_config_path)
+        config.update(self.overrides.get("experiment", {}))
+        return config
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def tracking_uri(self) -> str:
+        """MLFLOW_TRACKING_URI, or an sqlite store inside the project."""
+        return os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{self.root / 'mlflow.db'}")
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+    with path.open(encoding="utf-8") as fh:
+        loaded = yaml.safe_load(fh) or {}
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{path} must hold a mapping at the top level")
+    return loaded
