@@ -5,7 +5,8 @@ library. Answers are read from the rendered `.copier-answers.yml` by the gates, 
 through a shell. Steps:
 
 1. `git init` and a first commit of the pristine render (so `copier update` can diff later);
-2. the quality gates chosen by `post_generation_gates` (static | full | none);
+2. the quality gates chosen by `post_generation_gates`: static (stdlib-only checks), full
+   (`make setup`, `make pipeline`, then every gate) or none;
 3. a plain summary and the next steps.
 
 A failing gate is reported plainly. Copier deletes a *new* project when a task exits non-zero
@@ -60,10 +61,11 @@ def run_gates(root: Path, mode: str) -> tuple[bool, str]:
         missing = [tool for tool in ("uv", "make") if shutil.which(tool) is None]
         if missing:
             return False, f"full gates need {' and '.join(missing)} on PATH"
-        say("Installing the project (make setup) ...")
-        setup = subprocess.run(["make", "setup"], cwd=root)
-        if setup.returncode:
-            return False, "`make setup` failed; see its output above"
+        # The data and model gates judge what the pipeline produced, so it runs first.
+        for target in ("setup", "pipeline"):
+            say(f"Running make {target} ...")
+            if subprocess.run(["make", target], cwd=root).returncode:
+                return False, f"`make {target}` failed; see its output above"
         cmd = ["make", "gates"]
     say(f"Running quality gates ({mode}) ...")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}

@@ -1,0 +1,293 @@
+"""The `ml-scaffold` command line: new, update, gates, options."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from pydantic import ValidationError
+
+from ml_scaffold import CANONICAL_TEMPLATE, __version__, schema
+
+app = typer.Typer(
+    help="Render and maintain complete ML-pipeline projects from the ml-scaffold template.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+GATE_CHOICES = ("static", "full", "none")
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def parse_sets(pairs: list[str]) -> dict[str, str]:
+    """`KEY=VALUE` pairs; the key must be a question of the schema."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            fail(f"--set expects KEY=VALUE, got {pair!r}")
+        if key not in schema.QUESTION_BY_NAME:
+            fail(f"--set {key}: no such question; see `ml-scaffold options`")
+        out[key] = value
+    return out
+
+
+def read_answers_file(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        fail(f"--answers-file {path}: {exc}")
+    if not isinstance(loaded, dict):
+        fail(f"--answers-file {path}: expected a mapping of question: answer")
+    # Copier's own answers files carry private keys (_commit, _src_path): not questions.
+    unknown = sorted(k for k in loaded if not k.startswith("_") and k not in schema.QUESTION_BY_NAME)
+    if unknown:
+        fail(f"--answers-file {path}: unknown question(s) {', '.join(unknown)}")
+    return {k: str(v) for k, v in loaded.items() if not k.startswith("_")}
+
+
+def validation_messages(error: ValidationError) -> list[str]:
+    messages = []
+    for item in error.errors():
+        text = str(item["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(p) for p in item["loc"])
+        messages.append(text if where and where in text else f"{where}: {text}" if where else text)
+    return messages
+
+
+def validate(answers: dict[str, Any]) -> schema.Answers:
+    try:
+        return schema.Answers(**answers)
+    except ValidationError as exc:
+        for message in validation_messages(exc):
+            typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+
+
+def ask(given: dict[str, Any]) -> dict[str, Any]:
+    """Ask, in questionnaire order, every question not given; return all answers."""
+    import questionary
+
+    answers: dict[str, Any] = {}
+    for q in schema.QUESTIONS:
+        if q.name in given:
+            answers[q.name] = given[q.name]
+            continue
+        default = schema.default_for(q.name, answers)
+        if not schema.is_asked(q.name, answers):
+            answers[q.name] = default
+            continue
+        if q.choices:
+            prompt = questionary.select(
+                q.help,
+                choices=[questionary.Choice(c.label, value=c.value) for c in q.choices if c.offered],
+                default=default,
+            )
+        else:
+            prompt = questionary.text(
+                q.help, default=default, validate=lambda v, n=q.name: _field_problem(n, v) or True
+            )
+        value = prompt.ask()
+        if value is None:  # Ctrl-C
+            fail("cancelled; nothing was written", code=130)
+        answers[q.name] = value
+    return answers
+
+
+def _field_problem(name: str, value: str) -> str | None:
+    if name == "project_slug":
+        return schema.slug_problem(value)
+    if name == "author_email":
+        return schema.email_problem(value)
+    if name == "project_name" and not value.strip():
+        return "project_name must not be empty"
+    return None
+
+
+@app.command()
+def new(
+    dest: Annotated[Path, typer.Argument(help="Directory to create")],
+    mode: Annotated[
+        str | None, typer.Option("--mode", help="execution_mode: quick | standard | enterprise")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Answer a question: KEY=VALUE (repeatable)")
+    ] = None,
+    answers_file: Annotated[
+        Path | None, typer.Option("--answers-file", help="YAML file of question: answer")
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Ask nothing: defaults for what is not given")
+    ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(help=f"Template source (default: {CANONICAL_TEMPLATE} at v{__version__})"),
+    ] = None,
+    vcs_ref: Annotated[str | None, typer.Option(help="Git tag, branch or commit")] = None,
+    gates: Annotated[
+        str | None, typer.Option(help="post_generation_gates: static | full | none")
+    ] = None,
+) -> None:
+    """Render a new project, then run its quality gates."""
+    given: dict[str, Any] = {}
+    if answers_file:
+        given.update(read_answers_file(answers_file))
+    given.update(parse_sets(set_ or []))
+    if mode is not None:
+        given["execution_mode"] = mode
+    if gates is not None:
+        given["post_generation_gates"] = gates
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        fail(f"{dest} exists and is not an empty directory; nothing was written")
+
+    if defaults:
+        try:
+            answers = schema.complete(given)
+        except ValueError as exc:
+            fail(str(exc))
+    else:
+        answers = ask(given)
+    validated = validate(answers).model_dump()
+
+    src = template or CANONICAL_TEMPLATE
+    ref = vcs_ref if vcs_ref is not None else (None if template else f"v{__version__}")
+    typer.echo(f"Rendering {validated['project_name']!r} from {src}" + (f" @ {ref}" if ref else ""))
+    render(src, dest, validated, ref)
+    typer.secho(f"\nCreated {dest}", fg=typer.colors.GREEN)
+    typer.echo(
+        "  mode: {execution_mode}  problem: {problem_type}  serving: {serving}  "
+        "orchestrator: {orchestrator}  gates: {post_generation_gates}".format(**validated)
+    )
+
+
+def render(src: str, dest: Path, answers: dict[str, Any], vcs_ref: str | None) -> None:
+    """Render through Copier's API; the post-generation task runs the gates.
+
+    Copier keeps the files when a task fails (cleanup_on_error=False), so a failing gate leaves
+    the project in place and exits non-zero; any other failure removes what was created.
+    """
+    import copier
+    from copier.errors import TaskError
+
+    existed = dest.exists()
+    try:
+        copier.run_copy(
+            src,
+            dest,
+            data=answers,
+            defaults=True,
+            unsafe=True,
+            vcs_ref=vcs_ref,
+            cleanup_on_error=False,
+            quiet=False,
+        )
+    except TaskError:
+        fail(f"quality gates failed; the project is kept in {dest} (see reports/)", code=1)
+    except Exception as exc:
+        if not existed:
+            shutil.rmtree(dest, ignore_errors=True)
+        fail(f"rendering failed, nothing was kept: {exc}", code=1)
+
+
+def _git(dest: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=dest, capture_output=True, text=True)
+
+
+@app.command()
+def update(
+    dest: Annotated[Path, typer.Argument(help="Project directory")] = Path("."),
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Change an answer: KEY=VALUE (repeatable)")
+    ] = None,
+    vcs_ref: Annotated[str | None, typer.Option(help="Template version to update to")] = None,
+) -> None:
+    """Bring template changes into a project (copier update), keeping your edits."""
+    import copier
+
+    if not (dest / ".copier-answers.yml").is_file():
+        fail(f"{dest} has no .copier-answers.yml: not a project generated by ml-scaffold")
+    if _git(dest, "rev-parse", "--is-inside-work-tree").returncode:
+        fail(f"{dest} is not a git repository; `copier update` needs one")
+    dirty = _git(dest, "status", "--porcelain").stdout.strip()
+    if dirty:
+        fail(
+            f"{dest} has uncommitted changes; commit or stash them first so the update "
+            f"can be reviewed and undone:\n{dirty}"
+        )
+    data = parse_sets(set_ or [])
+    current = read_answers_file(dest / ".copier-answers.yml")
+    validate(schema.complete({**current, **data}))
+    copier.run_update(
+        dest,
+        data=data,
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        skip_answered=True,
+        vcs_ref=vcs_ref,
+    )
+    typer.secho("Updated; review with `git diff` and commit.", fg=typer.colors.GREEN)
+
+
+@app.command()
+def gates(
+    dest: Annotated[Path, typer.Argument(help="Project directory")] = Path("."),
+    phase: Annotated[list[str] | None, typer.Option(help="Run only this phase")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the JSON report")] = False,
+    static: Annotated[bool, typer.Option(help="Only checks that need nothing installed")] = False,
+) -> None:
+    """Run a project's quality gates (its own `quality_gates` package)."""
+    if not (dest / "quality_gates").is_dir():
+        fail(f"{dest} has no quality_gates/ package: not a project generated by ml-scaffold")
+    venv_python = dest / ".venv" / "bin" / "python"
+    python = str(venv_python) if venv_python.exists() else sys.executable
+    cmd = [python, "-m", "quality_gates"]
+    for p in phase or []:
+        cmd += ["--phase", p]
+    if json_:
+        cmd.append("--json")
+    if static:
+        cmd.append("--static")
+    result = subprocess.run(cmd, cwd=dest)
+    raise typer.Exit(result.returncode)
+
+
+@app.command()
+def options(
+    json_: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False,
+) -> None:
+    """Every question, its choices and default, the mode presets and the rules."""
+    data = schema.options()
+    if json_:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    for q in data["questions"]:
+        typer.secho(q["name"], bold=True)
+        typer.echo(f"  {q['help']}")
+        if q["choices"]:
+            planned = f"  (planned: {', '.join(q['planned'])})" if q["planned"] else ""
+            typer.echo(f"  choices: {', '.join(q['choices'])}{planned}")
+        typer.echo(f"  default: {q['default']}")
+    typer.secho("\nModes (stack defaults)", bold=True)
+    for mode, info in data["modes"].items():
+        stack = ", ".join(f"{k}={v}" for k, v in info["effective"].items())
+        typer.echo(f"  {mode}: {info['summary']}\n    {stack}")
+    typer.secho("\nRules", bold=True)
+    for rule in data["rules"]:
+        (wq, wv), (q, v) = next(iter(rule["if"].items())), next(iter(rule["forbids"].items()))
+        typer.echo(f"  {wq}={'|'.join(wv)} forbids {q}={'|'.join(v)}: {rule['why']}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Training, evaluation and registration: baseline and tuned candidates, tracked in MLflow."""

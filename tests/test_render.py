@@ -1,0 +1,253 @@
+"""Fast static checks over rendered projects: file sets, leftover Jinja, parseable files,
+validators, hostile free text, trust, tasks and the post-generation hook."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+import yaml
+from conftest import ROOT, git, render
+from copier.errors import TaskError, UnsafeTemplateError
+
+from ml_scaffold import schema
+
+TEMPLATE = ROOT / "template"
+
+# Every Jinja condition used in a template path, and what it renders to for given answers.
+# A new conditional path must be added here, so the expected file set stays explicit.
+PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "{% if ci_provider == 'github' %}.github{% endif %}": lambda a: (
+        ".github" if a["ci_provider"] == "github" else ""
+    ),
+    "{% if ci_provider == 'gitlab' %}.gitlab-ci.yml{% endif %}": lambda a: (
+        ".gitlab-ci.yml" if a["ci_provider"] == "gitlab" else ""
+    ),
+}
+
+
+def expected_files(answers: dict[str, Any]) -> set[str]:
+    out = {".copier-answers.yml"}
+    for path in TEMPLATE.rglob("*"):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        rel = str(path.relative_to(TEMPLATE)).removesuffix(".jinja")
+        if "{{_copier_conf.answers_file}}" in rel:
+            continue
+        rel = rel.replace("{{project_slug}}", answers["project_slug"])
+        for condition in re.findall(r"\{%.*?%\}.*?\{% endif %\}", rel):
+            assert condition in PATH_CONDITIONS, f"add {condition!r} to PATH_CONDITIONS"
+            rel = rel.replace(condition, PATH_CONDITIONS[condition](answers))
+        parts = rel.split("/")
+        if all(parts):  # an empty segment means the condition dropped the file
+            out.add(rel)
+    return out
+
+
+def rendered_files(root: Path) -> set[str]:
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+JINJA_MARKERS = re.compile(r"\{%|%\}|(?<!\$)\{\{|\}\}")
+
+
+def assert_clean_and_parseable(root: Path) -> None:
+    for rel in rendered_files(root):
+        path = root / rel
+        text = path.read_text(encoding="utf-8")
+        # GitHub Actions expressions `${{ ... }}` are kept on purpose.
+        leftover = JINJA_MARKERS.findall(re.sub(r"\$\{\{.*?\}\}", "", text))
+        assert not leftover, f"leftover Jinja in {rel}: {leftover}"
+        if path.suffix in {".yml", ".yaml"}:
+            list(yaml.safe_load_all(text))
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix in {".json", ".ipynb"}:
+            json.loads(text)
+        elif path.suffix == ".py":
+            compile(text, rel, "exec")
+
+
+def pairwise(options: dict[str, tuple[str, ...]]) -> list[dict[str, str]]:
+    """A small covering set: every pair of values of every two questions appears once."""
+    names = list(options)
+    uncovered = {
+        (a, va, b, vb)
+        for a, b in itertools.combinations(names, 2)
+        for va in options[a]
+        for vb in options[b]
+    }
+    rows: list[dict[str, str]] = []
+    candidates = [dict(zip(names, vs, strict=True)) for vs in itertools.product(*options.values())]
+    while uncovered:
+
+        def gain(row: dict[str, str]) -> int:
+            return sum(
+                (a, row[a], b, row[b]) in uncovered for a, b in itertools.combinations(names, 2)
+            )
+
+        best = max(candidates, key=gain)
+        rows.append(best)
+        uncovered -= {(a, best[a], b, best[b]) for a, b in itertools.combinations(names, 2)}
+    return rows
+
+
+MATRIX_QUESTIONS = [
+    q.name
+    for q in schema.QUESTIONS
+    if len(q.offered) > 1 and q.name != "post_generation_gates"  # gates do not change files
+]
+MATRIX = pairwise({name: schema.QUESTION_BY_NAME[name].offered for name in MATRIX_QUESTIONS})
+
+
+@pytest.mark.parametrize("answers", MATRIX, ids=lambda a: "-".join(a.values()))
+def test_render_matrix(tmp_path: Path, answers: dict[str, str]) -> None:
+    full = schema.Answers(**schema.complete({**answers, "project_slug": "demo_proj"})).model_dump()
+    project = render(tmp_path / "p", **full)
+    assert rendered_files(project) == expected_files(full)
+    assert_clean_and_parseable(project)
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    for key, value in full.items():
+        if schema.is_asked(key, full):
+            assert recorded[key] == value, key
+    assert (
+        f'requires-python = ">={full["python_version"]}"'
+        in (project / "pyproject.toml").read_text()
+    )
+
+
+def test_matrix_covers_every_offered_choice() -> None:
+    for name in MATRIX_QUESTIONS:
+        assert {row[name] for row in MATRIX} == set(schema.QUESTION_BY_NAME[name].offered)
+
+
+@pytest.mark.parametrize(
+    ("data", "question"),
+    [
+        ({"project_name": "   "}, "project_name"),
+        ({"project_slug": "Not-A-Slug"}, "project_slug"),
+        ({"project_slug": "json"}, "project_slug"),
+        ({"project_slug": "class"}, "project_slug"),
+        ({"project_slug": "pandas"}, "project_slug"),
+        ({"author_email": "not-an-email"}, "author_email"),
+        ({"python_version": "3.9"}, "python_version"),
+        ({"problem_type": "clustering"}, "problem_type"),
+    ],
+)
+def test_invalid_answers_name_the_question_and_leave_nothing(
+    tmp_path: Path, data: dict[str, str], question: str
+) -> None:
+    dst = tmp_path / "p"
+    with pytest.raises(ValueError, match=question):
+        render(dst, **data)
+    assert not dst.exists()
+
+
+HOSTILE = [
+    'x"; touch pwned; echo "',
+    "$(touch pwned)",
+    "`touch pwned` 'quoted' \"double\" back\\slash & <tag> # not a comment: yes",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_shell_metacharacters_are_inert_and_files_stay_valid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    answers = {
+        "project_name": text,
+        "project_slug": "safe_slug",
+        "description": text,
+        "author_name": text,
+        "author_email": "x$(touch${IFS}pwned)@example.com",
+    }
+    # Tasks run: the hook and the static gates see the answers too.
+    project = render(tmp_path / "p", tasks=True, **answers)
+    assert not list(tmp_path.rglob("pwned")), "an answer was executed by a shell"
+    assert_clean_and_parseable(project)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == text
+    assert pyproject["project"]["authors"][0]["name"] == text
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert recorded["description"] == text and recorded["project_name"] == text
+    assert text in (project / "README.md").read_text()
+    report = json.loads((project / "reports/quality_gates.json").read_text())
+    assert report["requirements"]["status"] == "pass"
+
+
+def test_copy_without_trust_fails_with_the_unsafe_error(tmp_path: Path) -> None:
+    dst = tmp_path / "p"
+    with pytest.raises(UnsafeTemplateError):
+        copier.run_copy(str(ROOT), dst, defaults=True, vcs_ref="HEAD", quiet=True)
+    assert not dst.exists()
+    readme = (ROOT / "README.md").read_text()
+    assert "--trust" in readme and "_tasks" in readme
+
+
+def test_skip_tasks_renders_without_running_the_hook(tmp_path: Path) -> None:
+    project = render(tmp_path / "p")
+    assert not (project / ".git").exists()
+    assert not (project / "reports").exists()
+
+
+def test_hook_initialises_git_and_runs_static_gates(tmp_path: Path) -> None:
+    project = render(tmp_path / "p", tasks=True)
+    assert git(project, "log", "--oneline").strip().count("\n") == 0  # exactly one commit
+    assert git(project, "status", "--porcelain").strip() == ""
+    report = json.loads((project / "reports/quality_gates.json").read_text())
+    assert report["requirements"]["status"] == "pass"
+    assert all(r["status"] in {"pass", "skip"} for r in report.values())
+
+
+def test_gates_none_runs_no_gate(tmp_path: Path) -> None:
+    project = render(tmp_path / "p", tasks=True, post_generation_gates="none")
+    assert (project / ".git").exists()
+    assert not (project / "reports").exists()
+
+
+def _break_requirements(template_repo: Path) -> None:
+    doc = template_repo / "template/docs/ml-requirements.md.jinja"
+    doc.write_text(doc.read_text().replace("## Operational metrics", "## Ops"))
+    git(template_repo, "commit", "-qam", "break a gate")
+
+
+def test_failing_gate_is_reported_and_never_deletes_files(
+    tmp_path: Path, template_copy: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    _break_requirements(template_copy)
+    project = render(tmp_path / "p", src=template_copy, tasks=True)
+    out = capfd.readouterr().out
+    assert "QUALITY GATES FAILED" in out
+    assert (project / "README.md").is_file()
+    report = json.loads((project / "reports/quality_gates.json").read_text())
+    assert report["requirements"]["status"] == "fail"
+
+
+def test_failing_gate_exits_non_zero_when_copier_keeps_files(
+    tmp_path: Path, template_copy: Path
+) -> None:
+    _break_requirements(template_copy)
+    dst = tmp_path / "p"
+    with pytest.raises(TaskError):
+        copier.run_copy(
+            str(template_copy),
+            dst,
+            defaults=True,
+            unsafe=True,
+            vcs_ref="HEAD",
+            quiet=True,
+            cleanup_on_error=False,
+        )
+    assert (dst / "README.md").is_file()

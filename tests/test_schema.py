@@ -1,0 +1,128 @@
+"""The answer schema: validators, presets and compatibility rules."""
+
+import keyword
+
+import pytest
+from pydantic import ValidationError
+
+from ml_scaffold import schema
+
+
+@pytest.mark.parametrize(
+    "slug",
+    ["churn_model", "clv2", "a"],
+)
+def test_valid_slugs(slug: str) -> None:
+    assert schema.slug_problem(slug) is None
+
+
+@pytest.mark.parametrize(
+    ("slug", "why"),
+    [
+        ("Churn", "lowercase"),
+        ("2fast", "start with a lowercase letter"),
+        ("my-model", "lowercase letters, digits and underscores"),
+        ("", "start with"),
+        ("class", "keyword"),
+        ("match", "keyword"),  # soft keyword
+        ("json", "standard-library"),
+        ("asyncore", "standard-library"),  # removed in 3.12, still in 3.11
+        ("pandas", "dependency"),
+        ("sklearn", "dependency"),
+        ("models", "folder of the generated project"),
+        ("quality_gates", "folder of the generated project"),
+    ],
+)
+def test_invalid_slugs_name_the_question(slug: str, why: str) -> None:
+    problem = schema.slug_problem(slug)
+    assert problem is not None
+    assert problem.startswith("project_slug")
+    assert why.split()[0] in problem
+
+
+def test_every_keyword_is_reserved() -> None:
+    assert {k for k in keyword.kwlist if k.islower()} <= schema.RESERVED_SLUGS
+
+
+@pytest.mark.parametrize("email", ["a@b.co", "ml.team+x@corp.example.com"])
+def test_valid_email(email: str) -> None:
+    assert schema.email_problem(email) is None
+
+
+@pytest.mark.parametrize("email", ["", "no-at", "a@b", "a b@c.d", "@c.de"])
+def test_invalid_email(email: str) -> None:
+    assert schema.email_problem(email).startswith("author_email")
+
+
+def test_slugify_matches_the_default() -> None:
+    assert schema.slugify("Churn Predictor 2!") == "churn_predictor_2"
+    assert schema.complete({"project_name": "Churn Predictor"})["project_slug"] == "churn_predictor"
+
+
+def test_defaults_are_valid() -> None:
+    answers = schema.Answers(**schema.complete({}))
+    assert answers.execution_mode == "standard"
+
+
+@pytest.mark.parametrize("mode", schema.MODES)
+def test_every_preset_names_real_choices_and_breaks_no_rule(mode: str) -> None:
+    preset = schema.MODE_PRESETS[mode]
+    assert set(preset) == set(schema.STACK_QUESTIONS)
+    for question, value in preset.items():
+        q = schema.QUESTION_BY_NAME[question]
+        assert value in q.offered + q.planned, (question, value)
+    assert schema.check_rules({"execution_mode": mode, **preset}) == []
+    effective = schema.preset_defaults(mode)
+    schema.Answers(**schema.complete({"execution_mode": mode}))
+    for question, value in effective.items():
+        assert value in schema.QUESTION_BY_NAME[question].offered
+
+
+@pytest.mark.parametrize("rule", schema.RULES, ids=lambda r: f"{r.when_question}-{r.question}")
+def test_each_incompatible_combination_names_both_questions(rule: schema.Rule) -> None:
+    answers = {rule.when_question: rule.when_values[0], rule.question: rule.values[0]}
+    messages = schema.check_rules(answers)
+    assert len(messages) == 1
+    assert rule.question in messages[0] and rule.when_question in messages[0]
+    assert rule.why in messages[0]
+
+
+@pytest.mark.parametrize("rule", schema.RULES, ids=lambda r: f"{r.when_question}-{r.question}")
+def test_rules_are_enforced_by_the_model_when_offered(rule: schema.Rule) -> None:
+    """A rule whose both sides are offered is rejected by Answers; otherwise the planned choice
+    itself is rejected, naming its question."""
+    given = {rule.when_question: rule.when_values[0], rule.question: rule.values[0]}
+    with pytest.raises(ValidationError) as info:
+        schema.Answers(**schema.complete(given))
+    text = str(info.value)
+    offered = all(
+        given[q] in schema.QUESTION_BY_NAME[q].offered for q in (rule.question, rule.when_question)
+    )
+    if offered:
+        assert rule.question in text and rule.when_question in text
+    else:
+        assert "planned but not offered" in text
+
+
+def test_unknown_choice_is_rejected_with_the_question_name() -> None:
+    with pytest.raises(ValidationError, match="problem_type='clustering' is not a choice"):
+        schema.Answers(**schema.complete({"problem_type": "clustering"}))
+
+
+def test_unknown_question_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown question"):
+        schema.complete({"colour": "blue"})
+
+
+def test_deployment_mode_is_not_asked_for_kserve() -> None:
+    assert not schema.is_asked("deployment_mode", {"serving": "kserve"})
+    assert schema.default_for("deployment_mode", {"serving": "kserve"}) == "realtime"
+    assert schema.is_asked("deployment_mode", {"serving": "fastapi"})
+
+
+def test_options_lists_every_question_mode_and_rule() -> None:
+    data = schema.options()
+    assert [q["name"] for q in data["questions"]] == [q.name for q in schema.QUESTIONS]
+    assert set(data["modes"]) == set(schema.MODES)
+    assert len(data["rules"]) == len(schema.RULES)
+    assert all(q["help"] for q in data["questions"])
