@@ -59,7 +59,8 @@ def rendered_files(root: Path) -> set[str]:
     }
 
 
-JINJA_MARKERS = re.compile(r"\{%|%\}|(?<!\$)\{\{|\}\}")
+# A lone `}}` closes nested dicts in Python; an opening `{{`, `{%` or `%}` is a leftover.
+JINJA_MARKERS = re.compile(r"\{%|%\}|(?<!\$)\{\{")
 
 
 def assert_clean_and_parseable(root: Path) -> None:
@@ -90,16 +91,15 @@ def pairwise(options: dict[str, tuple[str, ...]]) -> list[dict[str, str]]:
     }
     rows: list[dict[str, str]] = []
     candidates = [dict(zip(names, vs, strict=True)) for vs in itertools.product(*options.values())]
+    pairs = list(itertools.combinations(names, 2))
+
+    def gain(row: dict[str, str], todo: set[tuple[str, str, str, str]]) -> int:
+        return sum((a, row[a], b, row[b]) in todo for a, b in pairs)
+
     while uncovered:
-
-        def gain(row: dict[str, str]) -> int:
-            return sum(
-                (a, row[a], b, row[b]) in uncovered for a, b in itertools.combinations(names, 2)
-            )
-
-        best = max(candidates, key=gain)
+        best = max(candidates, key=lambda row, todo=uncovered: gain(row, todo))
         rows.append(best)
-        uncovered -= {(a, best[a], b, best[b]) for a, b in itertools.combinations(names, 2)}
+        uncovered = uncovered - {(a, best[a], b, best[b]) for a, b in pairs}
     return rows
 
 

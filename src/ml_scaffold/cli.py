@@ -51,7 +51,9 @@ def read_answers_file(path: Path) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         fail(f"--answers-file {path}: expected a mapping of question: answer")
     # Copier's own answers files carry private keys (_commit, _src_path): not questions.
-    unknown = sorted(k for k in loaded if not k.startswith("_") and k not in schema.QUESTION_BY_NAME)
+    unknown = sorted(
+        k for k in loaded if not k.startswith("_") and k not in schema.QUESTION_BY_NAME
+    )
     if unknown:
         fail(f"--answers-file {path}: unknown question(s) {', '.join(unknown)}")
     return {k: str(v) for k, v in loaded.items() if not k.startswith("_")}
@@ -91,7 +93,9 @@ def ask(given: dict[str, Any]) -> dict[str, Any]:
         if q.choices:
             prompt = questionary.select(
                 q.help,
-                choices=[questionary.Choice(c.label, value=c.value) for c in q.choices if c.offered],
+                choices=[
+                    questionary.Choice(c.label, value=c.value) for c in q.choices if c.offered
+                ],
                 default=default,
             )
         else:

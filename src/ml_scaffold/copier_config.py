@@ -55,7 +55,9 @@ def _validator(q: schema.Question) -> str | None:
         parts.append("{% if not project_name.strip() %}project_name must not be empty{% endif %}")
     elif q.name == "project_slug":
         parts.append(
-            "{% if not (project_slug | regex_search(" + _jinja_regex(schema.SLUG_RE.pattern) + ")) %}"
+            "{% if not (project_slug | regex_search("
+            + _jinja_regex(schema.SLUG_RE.pattern)
+            + ")) %}"
             "project_slug must start with a lowercase letter and hold only lowercase letters, "
             "digits and underscores"
             "{% elif project_slug in " + _jinja_list(schema.RESERVED_SLUGS) + " %}"
@@ -65,7 +67,9 @@ def _validator(q: schema.Question) -> str | None:
         )
     elif q.name == "author_email":
         parts.append(
-            "{% if not (author_email | regex_search(" + _jinja_regex(schema.EMAIL_RE.pattern) + ")) %}"
+            "{% if not (author_email | regex_search("
+            + _jinja_regex(schema.EMAIL_RE.pattern)
+            + ")) %}"
             "author_email '{{ author_email }}' is not an email address like name@example.com"
             "{% endif %}"
         )
@@ -79,10 +83,25 @@ def _validator(q: schema.Question) -> str | None:
         if not (when_offered and values_offered):
             continue  # unreachable until both sides are offered
         parts.append(
-            "{% if " + rule.when_question + " in " + _jinja_list(when_offered) + " and "
-            + q.name + " in " + _jinja_list(values_offered) + " %}"
-            + q.name + "='{{ " + q.name + " }}' is incompatible with " + rule.when_question
-            + "='{{ " + rule.when_question + " }}': " + rule.why + "{% endif %}"
+            "{% if "
+            + rule.when_question
+            + " in "
+            + _jinja_list(when_offered)
+            + " and "
+            + q.name
+            + " in "
+            + _jinja_list(values_offered)
+            + " %}"
+            + q.name
+            + "='{{ "
+            + q.name
+            + " }}' is incompatible with "
+            + rule.when_question
+            + "='{{ "
+            + rule.when_question
+            + " }}': "
+            + rule.why
+            + "{% endif %}"
         )
     return "".join(parts) or None
 
@@ -156,11 +175,16 @@ def render_reference() -> str:
         planned = ", ".join(f"`{c}`" for c in q["planned"]) or ""
         help_text = q["help"]
         if "asked_when" in q:
-            (other, values), = q["asked_when"].items()
+            ((other, values),) = q["asked_when"].items()
             help_text += f" Asked only when {other} is {' or '.join(values)}."
         lines.append(f"| `{q['name']}` | {choices} | {planned} | {q['default']} | {help_text} |")
-    lines += ["", "## Execution modes", "", "| mode | what it is for | " + " | ".join(
-        schema.STACK_QUESTIONS) + " |", "|---|---|" + "---|" * len(schema.STACK_QUESTIONS)]
+    lines += [
+        "",
+        "## Execution modes",
+        "",
+        "| mode | what it is for | " + " | ".join(schema.STACK_QUESTIONS) + " |",
+        "|---|---|" + "---|" * len(schema.STACK_QUESTIONS),
+    ]
     for mode, info in data["modes"].items():
         cells = []
         for name in schema.STACK_QUESTIONS:

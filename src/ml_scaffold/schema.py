@@ -358,9 +358,32 @@ DEPENDENCY_MODULES = (
 # Removed from the standard library in 3.12/3.13 but still importable on 3.11: listed so that
 # the reserved set (and so copier.yml) is the same whichever Python generates it.
 REMOVED_STDLIB = (
-    "aifc asynchat asyncore audioop cgi cgitb chunk crypt distutils imghdr imp lib2to3 mailcap "
-    "msilib nis nntplib ossaudiodev pipes smtpd sndhdr spwd sunau telnetlib uu xdrlib"
-).split()
+    "aifc",
+    "asynchat",
+    "asyncore",
+    "audioop",
+    "cgi",
+    "cgitb",
+    "chunk",
+    "crypt",
+    "distutils",
+    "imghdr",
+    "imp",
+    "lib2to3",
+    "mailcap",
+    "msilib",
+    "nis",
+    "nntplib",
+    "ossaudiodev",
+    "pipes",
+    "smtpd",
+    "sndhdr",
+    "spwd",
+    "sunau",
+    "telnetlib",
+    "uu",
+    "xdrlib",
+)
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # Only names a slug could take (lowercase, no leading underscore) are listed.
 RESERVED_SLUGS: frozenset[str] = frozenset(
@@ -422,7 +445,9 @@ def default_for(name: str, answers: dict[str, Any]) -> str:
     if q.skipped_default is not None and not is_asked(name, answers):
         return q.skipped_default
     if q.preset:
-        return preset_defaults(answers.get("execution_mode", "standard"))[name]
+        # An invalid mode is reported by `Answers`; defaults still need a preset meanwhile.
+        mode = answers.get("execution_mode", "standard")
+        return preset_defaults(mode if mode in MODES else "standard")[name]
     if name == "project_slug":
         return slugify(answers.get("project_name", "ml_project")) or "ml_project"
     if q.default is not None:
@@ -552,15 +577,17 @@ def options() -> dict[str, Any]:
                     else q.default or FREE_TEXT_DEFAULTS.get(q.name, "<derived>")
                 ),
                 **(
-                    {"asked_when": {q.asked_when[0]: list(q.asked_when[1])}}
-                    if q.asked_when
-                    else {}
+                    {"asked_when": {q.asked_when[0]: list(q.asked_when[1])}} if q.asked_when else {}
                 ),
             }
             for q in QUESTIONS
         ],
         "modes": {
-            m: {"summary": MODE_SUMMARY[m], "preset": MODE_PRESETS[m], "effective": preset_defaults(m)}
+            m: {
+                "summary": MODE_SUMMARY[m],
+                "preset": MODE_PRESETS[m],
+                "effective": preset_defaults(m),
+            }
             for m in MODES
         },
         "rules": [

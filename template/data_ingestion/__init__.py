@@ -1,0 +1,1 @@
+"""Data ingestion: read the source into the raw layer, incrementally."""

@@ -1,0 +1,105 @@
+"""The raw layer: one Parquet partition per load, and a manifest that records every load.
+
+`data/raw/manifest.json` holds the source fingerprint, the watermark (the newest timestamp
+loaded so far), the files already read, and per load: its rows, content hash and time range.
+The dataset version is the hash over all loads, so equal data gives an equal version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from data_ingestion.layers import Layers, content_hash, read_json, write_json, write_parquet
+
+
+def empty_manifest(fingerprint: str) -> dict[str, Any]:
+    return {
+        "source_fingerprint": fingerprint,
+        "watermark": None,
+        "files": {},
+        "loads": [],
+        "dataset_version": None,
+    }
+
+
+def load_manifest(layers: Layers) -> dict[str, Any] | None:
+    return read_json(layers.raw_manifest) if layers.raw_manifest.is_file() else None
+
+
+def reset(layers: Layers, fingerprint: str) -> dict[str, Any]:
+    """Drop every raw load (the source changed, or loads are full refreshes)."""
+    if layers.raw.exists():
+        shutil.rmtree(layers.raw)
+    manifest = empty_manifest(fingerprint)
+    write_json(layers.raw_manifest, manifest)
+    return manifest
+
+
+def append_load(
+    layers: Layers,
+    manifest: dict[str, Any],
+    frame: pd.DataFrame,
+    timestamps: pd.Series,
+    files: dict[str, str],
+) -> dict[str, Any]:
+    """Write `frame` as the next partition and record it; returns the load's manifest entry."""
+    load_id = f"{len(manifest['loads']) + 1:06d}"
+    path = layers.raw / f"load={load_id}" / "part-000.parquet"
+    write_parquet(frame, path)
+    valid = timestamps.dropna()
+    entry = {
+        "load_id": load_id,
+        "path": str(path.relative_to(layers.data_dir)),
+        "rows": len(frame),
+        "content_hash": content_hash(frame),
+        "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "min_timestamp": valid.min().isoformat() if len(valid) else None,
+        "max_timestamp": valid.max().isoformat() if len(valid) else None,
+        "files": sorted(files),
+    }
+    manifest["loads"].append(entry)
+    manifest["files"].update(files)
+    newest = entry["max_timestamp"]
+    if newest and (
+        manifest["watermark"] is None or pd.Timestamp(newest) > pd.Timestamp(manifest["watermark"])
+    ):
+        manifest["watermark"] = newest
+    manifest["dataset_version"] = dataset_version(manifest)
+    write_json(layers.raw_manifest, manifest)
+    return entry
+
+
+def record_files(layers: Layers, manifest: dict[str, Any], files: dict[str, str]) -> None:
+    """Remember files that were read but held no row newer than the watermark."""
+    manifest["files"].update(files)
+    write_json(layers.raw_manifest, manifest)
+
+
+def dataset_version(manifest: dict[str, Any]) -> str | None:
+    if not manifest["loads"]:
+        return None
+    joined = "".join(load["content_hash"] for load in manifest["loads"])
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def read_raw(layers: Layers) -> pd.DataFrame:
+    """Every raw load, oldest first, as one frame."""
+    manifest = load_manifest(layers)
+    if not manifest or not manifest["loads"]:
+        raise FileNotFoundError(
+            f"no raw data under {layers.raw}: run the `ingest` step first (or `make pipeline`)"
+        )
+    frames = [_read_partition(layers.data_dir / load["path"]) for load in manifest["loads"]]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _read_partition(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise FileNotFoundError(f"raw partition {path} listed in the manifest is missing")
+    return pd.read_parquet(path)

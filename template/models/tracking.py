@@ -1,0 +1,79 @@
+"""MLflow plumbing: the tracking store, the run's provenance and how models are saved and loaded."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import mlflow.sklearn
+import skops.io
+from mlflow.models import infer_signature
+
+# Saved with the model so `mlflow models serve` or a fresh environment can rebuild it; pinned to
+# the versions that trained it. The project's own package (feature pipeline) is installed beside.
+MODEL_REQUIREMENTS = ("scikit-learn", "lightgbm", "skops", "pandas", "numpy", "scipy", "pyarrow")
+
+
+def configure(settings: Any) -> str:
+    """Point MLflow at the project's store; returns the experiment id."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    mlflow.set_tracking_uri(settings.tracking_uri)
+    name = settings.experiment.get("experiment_name") or model_name(settings)
+    return mlflow.set_experiment(name).experiment_id
+
+
+def model_name(settings: Any) -> str:
+    return str(settings.experiment["registry"]["model_name"])
+
+
+def git_commit(root: Path) -> str | None:
+    """The commit the code was trained from, when the project is a git checkout."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    out = subprocess.run(
+        [git, "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
+    )
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and commit else None
+
+
+def pip_requirements() -> list[str]:
+    pinned = []
+    for package in MODEL_REQUIREMENTS:
+        try:
+            pinned.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            continue
+    return pinned
+
+
+def log_model(model: Any, name: str, X_example: Any) -> str:
+    """Log a fitted pipeline (skops format) in the active run; returns its model URI."""
+    # skops refuses to load types it was not told to trust: trust exactly what this model holds.
+    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    signature = infer_signature(X_example, model.predict(X_example))
+    info = mlflow.sklearn.log_model(
+        model,
+        name=name,
+        serialization_format="skops",
+        skops_trusted_types=trusted,
+        pip_requirements=pip_requirements(),
+        signature=signature,
+    )
+    return info.model_uri
+
+
+def load_model(model_uri: str) -> Any:
+    """Load a model this project logged (e.g. `models:/<name>@champion`).
+
+    MLflow refuses to deserialize any model unless MLFLOW_ALLOW_PICKLE_DESERIALIZATION is true,
+    since a model file can run code. The models here come from this project's own store.
+    """
+    os.environ.setdefault("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true")
+    return mlflow.sklearn.load_model(model_uri)

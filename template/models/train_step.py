@@ -1,0 +1,151 @@
+"""Step `train`: cross-validate the baseline, tune each candidate family, fit the best, track it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import mlflow
+
+from models import data, reports, tracking, tuning
+from models.candidates import baseline, estimator, model_pipeline
+from models.metrics import is_better
+
+
+def pick_best(results: list[tuning.SearchResult], metric: str) -> tuning.SearchResult:
+    """The family with the best mean cross-validated score (ties go to the earlier family)."""
+    best = results[0]
+    for result in results[1:]:
+        if is_better(result.cv_mean, best.cv_mean, metric):
+            best = result
+    return best
+
+
+def search_all(settings: Any, splits: data.Splits) -> list[tuning.SearchResult]:
+    """The baseline's fold scores followed by each candidate family's search result."""
+    exp = settings.experiment
+    problem_type, metric, seed = exp["problem_type"], exp["primary_metric"], int(exp["seed"])
+    X, y = splits.xy(splits.development)
+    prepared = tuning.prepare_folds(
+        settings.data, X, y, problem_type=problem_type, n_splits=int(exp["cv"]["folds"]), seed=seed
+    )
+    results = [
+        tuning.baseline_result(baseline(problem_type), prepared, problem_type=problem_type, metric=metric)
+    ]
+    for family, family_config in exp["candidates"].items():
+        results.append(
+            tuning.search(
+                family,
+                prepared,
+                family_config=family_config or {},
+                problem_type=problem_type,
+                metric=metric,
+                n_trials=int(exp["search"]["n_trials"]),
+                timeout=float(exp["search"]["timeout_seconds"]),
+                seed=seed,
+            )
+        )
+    return results
+
+
+def _log_family(result: tuning.SearchResult, metric: str) -> None:
+    with mlflow.start_run(run_name=result.family, nested=True):
+        mlflow.set_tag("family", result.family)
+        mlflow.log_params(result.params)
+        mlflow.log_metrics(
+            {f"cv_{metric}_mean": result.cv_mean, f"cv_{metric}_std": result.cv_std}
+        )
+        for fold, value in enumerate(result.cv_scores):
+            mlflow.log_metric(f"cv_{metric}", value, step=fold)
+        mlflow.log_metrics({"n_trials": result.n_trials, "search_seconds": result.seconds})
+
+
+def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
+    started = time.perf_counter()
+    exp = settings.experiment
+    problem_type, metric, seed = exp["problem_type"], exp["primary_metric"], int(exp["seed"])
+    splits = data.load(settings, state)
+    dataset_hash = data.dataset_hash(settings, state)
+    base, *candidates = search_all(settings, splits)
+    best = pick_best(candidates, metric)
+
+    X, y = splits.xy(splits.development)
+    model = model_pipeline(settings.data, estimator(best.family, problem_type, best.params, seed))
+    model.fit(X, y)
+    baseline_model = model_pipeline(settings.data, baseline(problem_type)).fit(X, y)
+
+    experiment_id = tracking.configure(settings)
+    commit = tracking.git_commit(settings.root)
+    with mlflow.start_run(run_name=f"train-{best.family}") as active:
+        run_id = active.info.run_id
+        mlflow.set_tags(
+            {
+                "step": "train",
+                "problem_type": problem_type,
+                "dataset_hash": dataset_hash,
+                "git_commit": commit or "unavailable",
+                "best_family": best.family,
+            }
+        )
+        mlflow.log_params(
+            {
+                "seed": seed,
+                "primary_metric": metric,
+                "cv_folds": exp["cv"]["folds"],
+                "n_trials": exp["search"]["n_trials"],
+                "timeout_seconds": exp["search"]["timeout_seconds"],
+                "dataset_hash": dataset_hash,
+                "best_family": best.family,
+                **{f"rows_{name}": count for name, count in splits.rows().items()},
+                **{f"best_{name}": value for name, value in best.params.items()},
+            }
+        )
+        for result in (base, *candidates):
+            mlflow.log_metrics(
+                {
+                    f"cv_{metric}_mean_{result.family}": result.cv_mean,
+                    f"cv_{metric}_std_{result.family}": result.cv_std,
+                }
+            )
+            _log_family(result, metric)
+        mlflow.log_metrics({f"cv_{metric}_mean": best.cv_mean, f"cv_{metric}_std": best.cv_std})
+        example = X.head(5)
+        model_uri = tracking.log_model(model, "model", example)
+        baseline_uri = tracking.log_model(baseline_model, "baseline", example)
+
+        report = {
+            "run_id": run_id,
+            "experiment_id": experiment_id,
+            "tracking_uri": settings.tracking_uri,
+            "model_uri": model_uri,
+            "baseline_uri": baseline_uri,
+            "problem_type": problem_type,
+            "primary_metric": metric,
+            "seed": seed,
+            "dataset_hash": dataset_hash,
+            "git_commit": commit,
+            "rows": splits.rows(),
+            "best_family": best.family,
+            "best_params": best.params,
+            "cv": {r.family: {"mean": r.cv_mean, "std": r.cv_std, "scores": r.cv_scores}
+                   for r in (base, *candidates)},
+        }
+        results_path = settings.root / "experiments" / "results" / f"{run_id}.json"
+        reports.write(
+            settings.root / "experiments" / "results",
+            f"{run_id}.json",
+            {**report, "searches": [r.to_dict() for r in (base, *candidates)]},
+        )
+        mlflow.log_artifact(str(results_path), artifact_path="experiments")
+    reports.write(settings.reports_dir, reports.TRAINING, report)
+
+    state.update(model=model, baseline_model=baseline_model, training=report)
+    return {
+        "run_id": run_id,
+        "best": best.family,
+        f"cv_{metric}": round(best.cv_mean, 4),
+        "cv_std": round(best.cv_std, 4),
+        f"baseline_cv_{metric}": round(base.cv_mean, 4),
+        "trials": sum(r.n_trials for r in candidates),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
