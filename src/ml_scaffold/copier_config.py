@@ -60,7 +60,10 @@ def _validator(q: schema.Question) -> str | None:
             + ")) %}"
             "project_slug must start with a lowercase letter and hold only lowercase letters, "
             "digits and underscores"
-            "{% elif project_slug in " + _jinja_list(schema.RESERVED_SLUGS) + " %}"
+            # One comma-joined string literal: Jinja compiles it far faster than a list of
+            # hundreds of literals, and Copier compiles validators on every answer.
+            "{% elif (',' ~ project_slug ~ ',') in '," + ",".join(sorted(schema.RESERVED_SLUGS))
+            + ",' %}"
             "project_slug '{{ project_slug }}' is a Python keyword, a standard-library or "
             "dependency module, or a folder of the generated project; choose another name"
             "{% endif %}"
