@@ -1,0 +1,79 @@
+"""Train / validation / test split, and reading the splits back.
+
+`split.strategy` in `configs/data.yaml`: `stratified` keeps the class shares in every split
+(classification), `time` puts the oldest rows in train and the newest in test, `random`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from data_ingestion import contract
+from data_ingestion.contract import SettingsLike
+from data_ingestion.layers import Layers, read_json, require_file
+
+SPLITS = ("train", "valid", "test")
+STRATEGIES = ("stratified", "time", "random")
+
+
+def split_dataset(
+    df: pd.DataFrame, data_config: Mapping[str, Any], seed: int
+) -> dict[str, pd.DataFrame]:
+    """{"train", "valid", "test"} frames with a fresh index; every row lands in exactly one."""
+    options = dict(data_config.get("split") or {})
+    strategy = options.get("strategy", "stratified")
+    if strategy not in STRATEGIES:
+        raise ValueError(f"split.strategy must be one of {STRATEGIES}, got {strategy!r}")
+    valid_fraction = float(options.get("valid_fraction", 0.15))
+    test_fraction = float(options.get("test_fraction", 0.15))
+    if not (0 < valid_fraction and 0 < test_fraction and valid_fraction + test_fraction < 1):
+        raise ValueError("split fractions must be positive and leave rows for training")
+    n = len(df)
+    n_test = max(1, int(round(n * test_fraction)))
+    n_valid = max(1, int(round(n * valid_fraction)))
+    if n - n_test - n_valid < 1:
+        raise ValueError(f"{n} rows are too few for a train/valid/test split")
+
+    if strategy == "time":
+        order = np.lexsort(
+            (
+                df[contract.id_column(data_config)].astype(str).to_numpy(),
+                df[contract.timestamp_column(data_config)].to_numpy(),
+            )
+        )
+        cut_valid, cut_test = n - n_test - n_valid, n - n_test
+        parts = (order[:cut_valid], order[cut_valid:cut_test], order[cut_test:])
+    else:
+        target = df[contract.target_column(data_config)].to_numpy()
+        positions = np.arange(n)
+        stratify = target if strategy == "stratified" else None
+        rest, test = train_test_split(
+            positions, test_size=n_test, random_state=seed, stratify=stratify
+        )
+        stratify_rest = target[rest] if strategy == "stratified" else None
+        train, valid = train_test_split(
+            rest, test_size=n_valid, random_state=seed, stratify=stratify_rest
+        )
+        parts = (np.sort(train), np.sort(valid), np.sort(test))
+    return {
+        name: df.iloc[idx].reset_index(drop=True) for name, idx in zip(SPLITS, parts, strict=True)
+    }
+
+
+def load_splits(settings: SettingsLike) -> dict[str, pd.DataFrame]:
+    """The splits written by the `features` step: {"train", "valid", "test"} -> DataFrame."""
+    layers = Layers(settings.data_dir)
+    return {
+        name: pd.read_parquet(require_file(layers.features / f"{name}.parquet", "features"))
+        for name in SPLITS
+    }
+
+
+def load_manifest(settings: SettingsLike) -> dict[str, Any]:
+    """data/features/manifest.json: dataset_hash, row counts, split options, feature names."""
+    return read_json(require_file(Layers(settings.data_dir).features_manifest, "features"))

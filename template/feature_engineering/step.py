@@ -1,0 +1,61 @@
+"""Step `features`: split the validated data and check the feature pipeline on it.
+
+Writes `data/features/{train,valid,test}.parquet` (validated columns; the model's pipeline
+turns them into features) and `data/features/manifest.json` with the content hash of the split
+dataset, row counts and the names of the features the pipeline produces from the train split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from data_ingestion.contract import SettingsLike
+from data_ingestion.layers import Layers, content_hash, require_file, write_json, write_parquet
+from feature_engineering.pipeline import build_feature_pipeline, split_xy
+from feature_engineering.split import SPLITS, split_dataset
+
+
+def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
+    config = settings.data
+    layers = Layers(settings.data_dir)
+    validated = pd.read_parquet(require_file(layers.validated, "validate"))
+    seed = int((config.get("split") or {}).get("seed", 42))
+    splits = split_dataset(validated, config, seed)
+
+    paths = {}
+    hashes = {}
+    for name in SPLITS:
+        path = layers.features / f"{name}.parquet"
+        write_parquet(splits[name], path)
+        paths[name] = str(path)
+        hashes[name] = content_hash(splits[name])
+    dataset_hash = hashlib.sha256("".join(hashes[n] for n in SPLITS).encode()).hexdigest()
+
+    x_train, _ = split_xy(splits["train"], config)
+    matrix = build_feature_pipeline(config).fit(x_train)
+    names = [str(n) for n in matrix.get_feature_names_out()]
+    sample = matrix.transform(x_train.head(1000))
+    if not np.isfinite(sample).all():
+        raise ValueError("the feature pipeline produced non-finite values on the train split")
+
+    manifest = {
+        "dataset_hash": dataset_hash,
+        "rows": {name: len(splits[name]) for name in SPLITS},
+        "split_hashes": hashes,
+        "split": {**(config.get("split") or {}), "seed": seed},
+        "feature_names": names,
+    }
+    write_json(layers.features_manifest, manifest)
+    state["splits"] = paths
+    state["dataset_hash"] = dataset_hash
+    return {
+        "dataset_hash": dataset_hash[:12],
+        "train": len(splits["train"]),
+        "valid": len(splits["valid"]),
+        "test": len(splits["test"]),
+        "features_out": len(names),
+    }

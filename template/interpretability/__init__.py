@@ -1,0 +1,1 @@
+"""SHAP explanations of the trained model: global importance and per-row contributions."""
