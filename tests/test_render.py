@@ -251,3 +251,29 @@ def test_failing_gate_exits_non_zero_when_copier_keeps_files(
             cleanup_on_error=False,
         )
     assert (dst / "README.md").is_file()
+
+
+@pytest.mark.parametrize(
+    ("provider", "workflow", "schema_name"),
+    [
+        ("github", ".github/workflows/ci.yml", "vendor.github-workflows"),
+        ("gitlab", ".gitlab-ci.yml", "vendor.gitlab-ci"),
+    ],
+)
+def test_ci_workflow_is_lint_clean(
+    tmp_path: Path, provider: str, workflow: str, schema_name: str
+) -> None:
+    import subprocess
+    import sys
+
+    project = render(tmp_path / "p", ci_provider=provider)
+    bin_dir = Path(sys.executable).parent
+    checks = [[str(bin_dir / "check-jsonschema"), "--builtin-schema", schema_name, workflow]]
+    if provider == "github":
+        checks.append([str(bin_dir / "actionlint"), workflow])
+    for cmd in checks:
+        result = subprocess.run(cmd, cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+    text = (project / workflow).read_text()
+    for step in ("make setup", "make lint", "make test", "make gates"):
+        assert step in text
