@@ -32,11 +32,13 @@ def largest_variant() -> dict[str, str]:
     return schema.Answers(**answers).model_dump()
 
 
-def one_file_template(where: Path) -> Path:
-    repo = where / "one-file"
+def trivial_template(where: Path, files: int) -> Path:
+    """A Copier template of `files` one-line Jinja files: Copier's own floor for that size."""
+    repo = where / f"trivial-{files}"
     repo.mkdir()
     (repo / "copier.yml").write_text("name:\n  type: str\n  default: x\n")
-    (repo / "README.md.jinja").write_text("# {{ name }}\n")
+    for i in range(files):
+        (repo / f"file{i}.md.jinja").write_text("# {{ name }}\n")
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "one file"]):
         subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
     return repo
@@ -68,15 +70,17 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(tmp)
-        floor_src = one_file_template(where)
+        files = sum(1 for p in (ROOT / "template").rglob("*") if p.is_file())
+        floor_src = trivial_template(where, 1)
+        same_size_src = trivial_template(where, files)
         # A clean clone at HEAD: uncommitted work would add Copier's dirty-copy step.
         ours_src = where / "ml-scaffold"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(ours_src)], check=True)
         variant = largest_variant()
         time_copy(floor_src, {}, where, 1)  # warm imports and caches for both
         floor = statistics.median(time_copy(floor_src, {}, where, args.runs))
+        same_size = statistics.median(time_copy(same_size_src, {}, where, args.runs))
         ours = statistics.median(time_copy(ours_src, variant, where, args.runs))
-        files = sum(1 for p in (ROOT / "template").rglob("*") if p.is_file())
         print(
             f"machine: {platform.machine()}, {platform.python_implementation()} "
             f"{platform.python_version()}, copier {copier.__version__}"
@@ -84,7 +88,9 @@ def main() -> None:
         print(f"runs: {args.runs} (median)")
         print(f"one-file template:        {floor * 1000:7.0f} ms")
         print(f"ml-scaffold ({files} template files, enterprise answers): {ours * 1000:7.0f} ms")
+        print(f"{files}-file trivial template: {same_size * 1000:7.0f} ms")
         print(f"ratio: {ours / floor:.2f}x the one-file floor (target <= 1.3x)")
+        print(f"ratio: {ours / same_size:.2f}x a trivial template with as many files")
         if shutil.which("ccds"):
             started = time.perf_counter()
             subprocess.run(

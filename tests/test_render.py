@@ -277,3 +277,21 @@ def test_ci_workflow_is_lint_clean(
     text = (project / workflow).read_text()
     for step in ("make setup", "make lint", "make test", "make gates"):
         assert step in text
+
+
+def test_static_gates_need_only_the_standard_library(tmp_path: Path) -> None:
+    """`python -S` hides site-packages: the static gates must still run and pass."""
+    import subprocess
+    import sys
+
+    project = render(tmp_path / "p")
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "quality_gates", "--static", "--json"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["requirements"]["status"] == "pass"
+    assert all(r["status"] in {"pass", "skip"} for r in report.values())
