@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import render
+from conftest import ROOT, render
 
 from ml_scaffold import schema
 
@@ -97,3 +99,37 @@ def test_generated_project_installs_runs_and_passes_its_gates(
     if has_pipeline:
         assert report["data_pipeline"]["status"] == "pass", report["data_pipeline"]
         assert report["model_training"]["status"] == "pass", report["model_training"]
+
+
+def readme_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## The two commands", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_readme_has_exactly_two_commands_and_ci_runs_the_second() -> None:
+    render_cmd, test_cmd = readme_commands()
+    assert "ml-scaffold new" in render_cmd and "--gates full" in render_cmd
+    ci = (ROOT / ".ci/run").read_text().splitlines()
+    assert test_cmd in [line.strip() for line in ci]
+
+
+def test_readme_render_command_passes_every_gate(tmp_path: Path) -> None:
+    """README command 1, as written, from this checkout: the default project with full gates."""
+    render_cmd, _ = readme_commands()
+    args = shlex.split(render_cmd)
+    assert args[:3] == ["uv", "run", "ml-scaffold"]
+    dest = tmp_path / "my-project"
+    args = [str(dest) if a == "my-project" else a for a in args]
+    result = subprocess.run(
+        [sys.executable, "-m", "ml_scaffold.cli", *args[3:]],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    report = json.loads((dest / "reports/quality_gates.json").read_text())
+    assert [r["status"] for r in report.values()].count("fail") == 0
+    assert report["requirements"]["status"] == "pass"
