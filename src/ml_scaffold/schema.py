@@ -127,7 +127,7 @@ QUESTIONS: tuple[Question, ...] = (
         "a PostgreSQL table, or an object store (S3/GCS/Azure).",
         (
             _c("sample", "Generated sample dataset"),
-            _c("files", "CSV / Parquet files", offered=False),
+            _c("files", "CSV / Parquet files"),
             _c("postgres", "PostgreSQL", offered=False),
             _c("object_store", "Object store (S3 / GCS / Azure Blob)", offered=False),
         ),

@@ -13,7 +13,7 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Layers:
-    """raw -> validated -> features, plus quarantine, reference statistics and the landing folder."""
+    """raw -> validated -> features, plus quarantine, reference statistics and landing."""
 
     data_dir: Path
 

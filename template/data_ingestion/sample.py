@@ -132,13 +132,13 @@ def _segment(df: pd.DataFrame, s: dict[str, Any]) -> np.ndarray:
 def _lifetime_value(df: pd.DataFrame, s: dict[str, Any]) -> np.ndarray:
     months = np.exp(
         2.6
-        + 0.5 * s["z"]
+        + 0.35 * s["z"]
         + 0.4 * (df["contract"] == "two_year").to_numpy()
         + 0.2 * (df["contract"] == "annual").to_numpy()
         - 0.08 * df["support_calls"].to_numpy()
         + 0.2 * np.isin(s["month"], (11, 12))
     )
-    noise = np.exp(s["rng"].normal(0, 0.25, len(df)))
+    noise = np.exp(s["rng"].normal(0, 0.15, len(df)))
     return (df["monthly_charges"].to_numpy() * months * noise).round(2)
 
 

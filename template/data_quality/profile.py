@@ -94,7 +94,9 @@ def _numeric_reference(values: np.ndarray) -> dict[str, Any]:
         "std": float(values.std()),
         "min": float(values.min()),
         "max": float(values.max()),
-        "quantiles": {str(q): float(v) for q, v in zip(QUANTILES, np.quantile(values, QUANTILES), strict=True)},
+        "quantiles": {
+            str(q): float(v) for q, v in zip(QUANTILES, np.quantile(values, QUANTILES), strict=True)
+        },
         "bin_edges": [float(e) for e in edges],
         "bin_fractions": [round(float(c) / len(values), 6) for c in counts],
     }

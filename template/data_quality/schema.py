@@ -25,7 +25,10 @@ def coerce(raw: pd.DataFrame, config: Mapping[str, Any]) -> tuple[pd.DataFrame, 
     contract.require_columns(raw.columns, config, "the raw data")
     typed = pd.DataFrame(index=raw.index)
     failures = []
-    specs = {**contract.features(config), contract.target_column(config): contract.target_spec(config)}
+    specs = {
+        **contract.features(config),
+        contract.target_column(config): contract.target_spec(config),
+    }
     ts_col = contract.timestamp_column(config)
     for column in contract.contract_columns(config):
         values = raw[column]
@@ -62,6 +65,7 @@ def _coerce_value(values: pd.Series, spec: Mapping[str, Any]) -> tuple[pd.Series
 def build_schema(config: Mapping[str, Any], now: pd.Timestamp | None = None) -> pa.DataFrameSchema:
     """Checks for the coerced frame: one pandera Column per contract column."""
     now = now or pd.Timestamp.now(tz="UTC").tz_convert(None)
+    latest = now + FUTURE_TOLERANCE
     id_col = contract.id_column(config)
     columns: dict[str, pa.Column] = {
         id_col: pa.Column(
@@ -69,7 +73,7 @@ def build_schema(config: Mapping[str, Any], now: pd.Timestamp | None = None) -> 
         ),
         contract.timestamp_column(config): pa.Column(
             "datetime64[ns]",
-            pa.Check.less_than_or_equal_to(now + FUTURE_TOLERANCE, name="not_in_future"),
+            pa.Check(lambda ts: ts <= latest, name="not_in_future", error="not_in_future"),
             nullable=False,
         ),
     }

@@ -34,9 +34,7 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
     write_parquet(result.accepted, layers.validated)
     write_parquet(result.quarantined, layers.quarantine)
     columns = contract.contract_columns(config)
-    by_check = (
-        (result.failures["column"] + ":" + result.failures["check"]).value_counts().to_dict()
-    )
+    by_check = (result.failures["column"] + ":" + result.failures["check"]).value_counts().to_dict()
     report = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows_in": len(raw),

@@ -59,7 +59,9 @@ def schema_failures_of(
         if frame_level.any():  # a check about the whole frame, e.g. a wrong dtype
             raise contract.DataContractError(
                 "the data fails checks that no single row explains: "
-                + "; ".join(cases.loc[frame_level, ["column", "check"]].astype(str).agg(":".join, 1))
+                + "; ".join(
+                    cases.loc[frame_level, ["column", "check"]].astype(str).agg(":".join, 1)
+                )
             ) from err
         return pd.DataFrame(
             {

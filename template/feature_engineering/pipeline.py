@@ -68,7 +68,9 @@ def split_xy(df: pd.DataFrame, data_config: Mapping[str, Any]) -> tuple[pd.DataF
 
 
 def _numeric(log: bool = False) -> Pipeline:
-    steps: list[tuple[str, Any]] = [("impute", SimpleImputer(strategy="median", add_indicator=True))]
+    steps: list[tuple[str, Any]] = [
+        ("impute", SimpleImputer(strategy="median", add_indicator=True))
+    ]
     if log:
         steps.append(("log1p", FunctionTransformer(_signed_log1p, feature_names_out="one-to-one")))
     steps.append(("scale", StandardScaler()))

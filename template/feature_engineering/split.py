@@ -31,7 +31,7 @@ def split_dataset(
         raise ValueError(f"split.strategy must be one of {STRATEGIES}, got {strategy!r}")
     valid_fraction = float(options.get("valid_fraction", 0.15))
     test_fraction = float(options.get("test_fraction", 0.15))
-    if not (0 < valid_fraction and 0 < test_fraction and valid_fraction + test_fraction < 1):
+    if not (valid_fraction > 0 and test_fraction > 0 and valid_fraction + test_fraction < 1):
         raise ValueError("split fractions must be positive and leave rows for training")
     n = len(df)
     n_test = max(1, int(round(n * test_fraction)))

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from feature_engineering.pipeline import split_xy
 from feature_engineering.split import load_splits
 
 
@@ -17,6 +18,7 @@ class Splits:
     valid: pd.DataFrame
     test: pd.DataFrame
     target: str
+    data_config: dict[str, Any]
 
     @property
     def development(self) -> pd.DataFrame:
@@ -24,22 +26,23 @@ class Splits:
         return pd.concat([self.train, self.valid], ignore_index=True)
 
     def xy(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-        """The model's input (every column but the target) and the target."""
-        return frame.drop(columns=[self.target]), frame[self.target]
+        """The model's input (id, entity, timestamp and feature columns) and the target."""
+        return split_xy(frame, self.data_config)
 
     def rows(self) -> dict[str, int]:
         return {"train": len(self.train), "valid": len(self.valid), "test": len(self.test)}
 
 
 def load(settings: Any, state: dict[str, Any]) -> Splits:
-    """The train/valid/test splits of the feature step, from `state` or from disk."""
-    frames = state.get("splits") or load_splits(settings)
+    """The train/valid/test splits the features step wrote, read once per pipeline run."""
+    if "split_frames" not in state:
+        state["split_frames"] = load_splits(settings)
+    frames = state["split_frames"]
     target = settings.data["target"]
     for name in ("train", "valid", "test"):
         if target not in frames[name].columns:
             raise KeyError(f"target column {target!r} missing from the {name} split")
-    state["splits"] = frames
-    return Splits(frames["train"], frames["valid"], frames["test"], target)
+    return Splits(frames["train"], frames["valid"], frames["test"], target, settings.data)
 
 
 def dataset_hash(settings: Any, state: dict[str, Any]) -> str:

@@ -24,8 +24,8 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
     column = slice_column(settings)
     min_rows = int((settings.experiment.get("evaluation") or {}).get("min_slice_rows", 30))
     slices = (
-        slice_metrics(problem_type, model, splits.test, splits.target, column, min_rows)
-        if column and column in splits.test.columns
+        slice_metrics(problem_type, model, X_test, y_test, column, min_rows)
+        if column and column in X_test.columns
         else []
     )
     report = {

@@ -22,23 +22,23 @@ def slice_column(settings: Any) -> str | None:
 def slice_metrics(
     problem_type: str,
     model: Any,
-    frame: pd.DataFrame,
-    target: str,
+    X: pd.DataFrame,
+    y: pd.Series,
     column: str,
     min_rows: int,
 ) -> list[dict[str, Any]]:
-    """One row per value of `column` with at least `min_rows` rows: its size and metrics."""
+    """One row per value of `X[column]` with at least `min_rows` rows: its size and metrics."""
     rows = []
-    values = frame[column].astype("object").where(frame[column].notna(), "(missing)")
-    for value, part in frame.groupby(values, sort=True):
-        if len(part) < min_rows:
+    values = X[column].astype("object").where(X[column].notna(), "(missing)")
+    for value, index in values.groupby(values, sort=True).groups.items():
+        if len(index) < min_rows:
             continue
-        measured = compute_metrics(problem_type, model, part.drop(columns=[target]), part[target])
+        measured = compute_metrics(problem_type, model, X.loc[index], y.loc[index])
         rows.append(
             {
                 "column": column,
                 "value": str(value),
-                "rows": len(part),
+                "rows": len(index),
                 # A metric undefined on a slice (e.g. ROC AUC with one class) is reported as None.
                 "metrics": {k: (None if math.isnan(v) else v) for k, v in measured.items()},
             }

@@ -5,18 +5,27 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import mlflow
 import mlflow.sklearn
-import skops.io
 from mlflow.models import infer_signature
 
 # Saved with the model so `mlflow models serve` or a fresh environment can rebuild it; pinned to
 # the versions that trained it. The project's own package (feature pipeline) is installed beside.
-MODEL_REQUIREMENTS = ("scikit-learn", "lightgbm", "skops", "pandas", "numpy", "scipy", "pyarrow")
+MODEL_REQUIREMENTS = (
+    "scikit-learn",
+    "lightgbm",
+    "skops",
+    "cloudpickle",
+    "pandas",
+    "numpy",
+    "scipy",
+    "pyarrow",
+)
 
 
 def configure(settings: Any) -> str:
@@ -53,20 +62,40 @@ def pip_requirements() -> list[str]:
     return pinned
 
 
-def log_model(model: Any, name: str, X_example: Any) -> str:
-    """Log a fitted pipeline (skops format) in the active run; returns its model URI."""
-    # skops refuses to load types it was not told to trust: trust exactly what this model holds.
-    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+def serialization(model: Any) -> tuple[str, list[str] | None]:
+    """("skops", the types to trust) when the model round-trips through skops, else cloudpickle.
+
+    skops stores only data and refuses to load types it was not told to trust; it cannot hold
+    every object (e.g. a pandas Timestamp in a fitted attribute). Then the model is saved with
+    cloudpickle, which loads anything: load only models from this project's own store.
+    """
+    import skops.io  # imported here: it imports every scikit-learn estimator (seconds)
+
+    try:
+        data = skops.io.dumps(model)
+        trusted = skops.io.get_untrusted_types(data=data)
+        skops.io.loads(data, trusted=trusted)
+    except Exception as exc:  # any failure to round-trip means skops cannot hold this model
+        warnings.warn(
+            f"model saved with cloudpickle: skops cannot round-trip it ({exc})", stacklevel=2
+        )
+        return "cloudpickle", None
+    return "skops", trusted
+
+
+def log_model(model: Any, name: str, X_example: Any) -> tuple[str, str]:
+    """Log a fitted pipeline in the active run; returns its model URI and serialization format."""
+    fmt, trusted = serialization(model)
     signature = infer_signature(X_example, model.predict(X_example))
     info = mlflow.sklearn.log_model(
         model,
         name=name,
-        serialization_format="skops",
+        serialization_format=fmt,
         skops_trusted_types=trusted,
         pip_requirements=pip_requirements(),
         signature=signature,
     )
-    return info.model_uri
+    return info.model_uri, fmt
 
 
 def load_model(model_uri: str) -> Any:

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import mlflow
+from threadpoolctl import threadpool_limits
 
 from models import data, reports, tracking, tuning
 from models.candidates import baseline, estimator, model_pipeline
@@ -66,13 +67,13 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
     problem_type, metric, seed = exp["problem_type"], exp["primary_metric"], int(exp["seed"])
     splits = data.load(settings, state)
     dataset_hash = data.dataset_hash(settings, state)
-    base, *candidates = search_all(settings, splits)
-    best = pick_best(candidates, metric)
-
     X, y = splits.xy(splits.development)
-    model = model_pipeline(settings.data, estimator(best.family, problem_type, best.params, seed))
-    model.fit(X, y)
-    baseline_model = model_pipeline(settings.data, baseline(problem_type)).fit(X, y)
+    with threadpool_limits(limits=int(exp.get("threads", 1))):
+        base, *candidates = search_all(settings, splits)
+        best = pick_best(candidates, metric)
+        model = model_pipeline(settings.data, estimator(best.family, problem_type, best.params, seed))
+        model.fit(X, y)
+        baseline_model = model_pipeline(settings.data, baseline(problem_type)).fit(X, y)
 
     experiment_id = tracking.configure(settings)
     commit = tracking.git_commit(settings.root)
@@ -110,8 +111,9 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
             _log_family(result, metric)
         mlflow.log_metrics({f"cv_{metric}_mean": best.cv_mean, f"cv_{metric}_std": best.cv_std})
         example = X.head(5)
-        model_uri = tracking.log_model(model, "model", example)
-        baseline_uri = tracking.log_model(baseline_model, "baseline", example)
+        model_uri, serialization = tracking.log_model(model, "model", example)
+        baseline_uri, _ = tracking.log_model(baseline_model, "baseline", example)
+        mlflow.set_tag("serialization_format", serialization)
 
         report = {
             "run_id": run_id,
@@ -119,6 +121,7 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
             "tracking_uri": settings.tracking_uri,
             "model_uri": model_uri,
             "baseline_uri": baseline_uri,
+            "serialization_format": serialization,
             "problem_type": problem_type,
             "primary_metric": metric,
             "seed": seed,

@@ -1,5 +1,201 @@
-"""Gate `model_training`: reports skip until its phase is built."""
+"""Gate `model_training`: the tuned model beats its baseline on the primary metric, its
+cross-validation is stable, it is explained, tracked in MLflow, and documented by a model card.
 
-from quality_gates.core import PhaseGate
+The static check needs only the standard library. The full checks read what `make pipeline`
+leaves under reports/ and query the tracking store; `models.register_step` runs the
+PROMOTION_CHECKS in-process before it gives a version the `champion` alias.
+"""
 
-GATE = PhaseGate(not_built="model training is not built yet (data-to-model issue)")
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate
+from quality_gates.requirements import METRICS
+
+PHASE = "model_training"
+DEFAULTS = {"min_relative_improvement": 0.10, "max_cv_std": 0.05}
+RUN_PIPELINE = "run `make pipeline`"
+LOWER_IS_BETTER = {"rmse", "mae", "log_loss"}
+
+
+def _threshold(ctx: Context, key: str) -> float:
+    return float(ctx.phase_config(PHASE).get(key, DEFAULTS[key]))
+
+
+def _report(ctx: Context, name: str) -> dict[str, Any] | None:
+    path = ctx.root / "reports" / name
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _missing(name: str, what: str) -> Check:
+    return Check(name, FAIL, f"{what} not found: {RUN_PIPELINE}")
+
+
+def check_experiment_config(ctx: Context) -> Check:
+    """configs/experiment.yaml exists and selects on a primary metric that fits the problem."""
+    name = "experiment config"
+    path = ctx.root / "configs/experiment.yaml"
+    if not path.is_file():
+        return Check(name, FAIL, "configs/experiment.yaml missing")
+    text = path.read_text(encoding="utf-8")
+    missing = [k for k in ("primary_metric", "seed", "cv", "search", "candidates", "registry")
+               if not re.search(rf"^{k}:", text, re.M)]
+    if missing:
+        return Check(name, FAIL, "missing top-level keys: " + ", ".join(missing))
+    metric = re.search(r"^primary_metric:\s*([a-z0-9_]+)", text, re.M)
+    problem = ctx.answers.get("problem_type", "")
+    allowed = METRICS.get(problem, set())
+    if not metric or metric.group(1) not in allowed:
+        found = metric.group(1) if metric else "none"
+        return Check(name, FAIL, f"primary_metric {found} does not fit {problem or 'the problem'}")
+    section = re.split(r"\n(?=[a-z])", text.split("\ncandidates:", 1)[1])[0]
+    families = re.findall(r"^  ([a-z_]+):\s*$", section, re.M)
+    return Check(name, PASS, f"primary {metric.group(1)}; candidates {', '.join(families)}")
+
+
+def check_beats_baseline(ctx: Context) -> Check:
+    """The best model's test primary metric beats the baseline's by more than the threshold."""
+    name = "beats baseline"
+    evaluation = _report(ctx, "evaluation.json")
+    if evaluation is None:
+        return _missing(name, "reports/evaluation.json")
+    metric = evaluation["primary_metric"]
+    model, base = evaluation["model"][metric], evaluation["baseline"][metric]
+    gain = model - base if metric not in LOWER_IS_BETTER else base - model
+    improvement = gain / abs(base) if base else (float("inf") if gain > 0 else 0.0)
+    threshold = _threshold(ctx, "min_relative_improvement")
+    return Check(
+        name,
+        PASS if improvement > threshold else FAIL,
+        f"test {metric} {model:.4f} vs baseline {base:.4f}: {improvement:+.1%} (needs > "
+        f"{threshold:.0%})",
+        round(improvement, 4),
+        threshold,
+    )
+
+
+def check_cv_stability(ctx: Context) -> Check:
+    """The standard deviation of the best family's cross-validation scores is small."""
+    name = "cv stability"
+    training = _report(ctx, "training.json")
+    if training is None:
+        return _missing(name, "reports/training.json")
+    best = training["best_family"]
+    std = float(training["cv"][best]["std"])
+    threshold = _threshold(ctx, "max_cv_std")
+    folds = len(training["cv"][best]["scores"])
+    return Check(
+        name,
+        PASS if std < threshold else FAIL,
+        f"{best}: std of {training['primary_metric']} over {folds} folds (needs < {threshold})",
+        round(std, 4),
+        threshold,
+    )
+
+
+def check_explainability(ctx: Context) -> Check:
+    """The SHAP summary plot and local explanations exist for the trained run."""
+    name = "explainability artifacts"
+    explanations = _report(ctx, "interpretability/explanations.json")
+    training = _report(ctx, "training.json")
+    if explanations is None or training is None:
+        return _missing(name, "reports/interpretability/explanations.json")
+    plot = ctx.root / "reports" / explanations["summary_plot"]
+    if not plot.is_file() or plot.stat().st_size == 0:
+        return _missing(name, f"reports/{explanations['summary_plot']}")
+    if explanations["run_id"] != training["run_id"]:
+        return Check(name, FAIL, f"explanations are of another run than training: {RUN_PIPELINE}")
+    if not explanations["local"] or not explanations["global_importance"]:
+        return Check(name, FAIL, "no local explanations or no global importance")
+    return Check(
+        name,
+        PASS,
+        f"SHAP plot ({plot.stat().st_size} bytes), {len(explanations['global_importance'])} "
+        f"features ranked, {len(explanations['local'])} rows explained",
+    )
+
+
+def _tracking_uri(ctx: Context, training: dict[str, Any]) -> str:
+    default = training.get("tracking_uri") or f"sqlite:///{ctx.root / 'mlflow.db'}"
+    return os.environ.get("MLFLOW_TRACKING_URI", default)
+
+
+def check_tracked_in_mlflow(ctx: Context) -> Check:
+    """The training run is in the tracking store, finished, with provenance, metrics and model."""
+    name = "run tracked in MLflow"
+    training = _report(ctx, "training.json")
+    if training is None:
+        return _missing(name, "reports/training.json")
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+    from mlflow.models import get_model_info
+
+    uri = _tracking_uri(ctx, training)
+    try:
+        run = MlflowClient(tracking_uri=uri).get_run(training["run_id"])
+    except MlflowException as exc:
+        return Check(name, FAIL, f"run {training['run_id']} not in {uri}: {exc.message}")
+    metric = training["primary_metric"]
+    problems = []
+    if run.info.status != "FINISHED":
+        problems.append(f"status {run.info.status}")
+    for tag in ("dataset_hash", "git_commit"):
+        if tag not in run.data.tags:
+            problems.append(f"tag {tag} missing")
+    for key in (f"cv_{metric}_mean", f"cv_{metric}_std", f"test_{metric}"):
+        if key not in run.data.metrics:
+            problems.append(f"metric {key} missing")
+    if not run.data.params:
+        problems.append("no parameters logged")
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    try:
+        get_model_info(training["model_uri"])
+    except (MlflowException, OSError) as exc:
+        problems.append(f"model {training['model_uri']} not found: {exc}")
+    if problems:
+        return Check(name, FAIL, "; ".join(problems))
+    return Check(
+        name,
+        PASS,
+        f"run {training['run_id'][:8]}: {len(run.data.params)} params, "
+        f"{len(run.data.metrics)} metrics, dataset {run.data.tags['dataset_hash'][:12]}, "
+        f"commit {run.data.tags['git_commit'][:10]}",
+    )
+
+
+def check_model_card(ctx: Context) -> Check:
+    """A Markdown and an HTML card exist for the registered version."""
+    name = "model card"
+    registration = _report(ctx, "registration.json")
+    if registration is None:
+        return _missing(name, "reports/registration.json")
+    stem = f"{registration['model_name']}-v{registration['version']}"
+    paths = [Path("model_cards/cards") / f"{stem}.{ext}" for ext in ("md", "html")]
+    missing = [str(p) for p in paths if not (ctx.root / p).is_file()]
+    if missing:
+        return _missing(name, ", ".join(missing))
+    return Check(name, PASS, f"{paths[0]} and .html for version {registration['version']}")
+
+
+# What `register` needs before it sets `champion` (the card is written after registration).
+PROMOTION_CHECKS = [
+    check_beats_baseline,
+    check_cv_stability,
+    check_explainability,
+    check_tracked_in_mlflow,
+]
+
+GATE = PhaseGate(
+    static_checks=[check_experiment_config],
+    full_checks=[*PROMOTION_CHECKS, check_model_card],
+)

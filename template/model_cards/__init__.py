@@ -1,0 +1,1 @@
+"""Model cards: one per registered model version, as Markdown and HTML, rendered from its run."""

@@ -1,0 +1,190 @@
+"""Ingestion: raw loads and their manifest, the watermark, files sources, retries, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from data_fixtures import base_config, make_settings
+
+from data_ingestion import contract, sources
+from data_ingestion import step as ingest
+from data_ingestion.layers import Layers, content_hash, read_json
+from data_ingestion.raw_layer import read_raw
+from data_ingestion.retry import with_retries
+from data_ingestion.sample import generate
+
+CONFIG = base_config()
+PROBLEM = CONFIG["problem_type"]
+TS = contract.timestamp_column(CONFIG)
+ID = contract.id_column(CONFIG)
+
+
+def no_sleep(_: float) -> None:
+    return None
+
+
+def write_csv(path: Path, df: pd.DataFrame) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_sample_ingest_writes_a_raw_load_with_a_content_hash(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    state: dict = {}
+    summary = ingest.run(settings, state, sleep=no_sleep)
+    manifest = read_json(Layers(settings.data_dir).raw_manifest)
+    raw = read_raw(Layers(settings.data_dir))
+    assert summary["rows_new"] == summary["rows_read"] == len(raw) == 600
+    assert manifest["loads"][0]["content_hash"] == content_hash(raw)
+    assert (settings.data_dir / manifest["loads"][0]["path"]).is_file()
+    assert pd.Timestamp(manifest["watermark"]) == raw[TS].max()
+    assert state["dataset_version"] == manifest["dataset_version"]
+
+
+def test_second_ingest_of_the_same_source_loads_nothing_new(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    first = ingest.run(settings, {}, sleep=no_sleep)
+    second = ingest.run(settings, {}, sleep=no_sleep)
+    assert second["rows_new"] == 0
+    assert second["rows_at_or_before_watermark"] == 600
+    assert second["loads"] == 1
+    assert second["dataset_version"] == first["dataset_version"]
+
+
+def test_a_changed_source_starts_the_raw_layer_over(tmp_path: Path) -> None:
+    first = ingest.run(make_settings(tmp_path), {}, sleep=no_sleep)
+    second = ingest.run(make_settings(tmp_path, seed=8), {}, sleep=no_sleep)
+    assert second["loads"] == 1
+    assert second["rows_new"] == 600
+    assert second["dataset_version"] != first["dataset_version"]
+    assert any("source changed" in note for note in second["notes"])
+
+
+def test_files_are_loaded_incrementally_after_the_watermark(tmp_path: Path) -> None:
+    df = generate(PROBLEM, 900, seed=4)
+    write_csv(tmp_path / "landing/part-1.csv", df.iloc[:500])
+    settings = make_settings(tmp_path, type="files", path="landing/*.csv", format="csv")
+
+    first = ingest.run(settings, {}, sleep=no_sleep)
+    assert first["rows_new"] == 500
+    assert pd.Timestamp(first["watermark"]) == df[TS].iloc[499]
+
+    # A later file: 100 rows older than the watermark (late arrivals) and 400 new rows.
+    write_csv(tmp_path / "landing/part-2.csv", df.iloc[400:900])
+    second = ingest.run(settings, {}, sleep=no_sleep)
+    assert second["rows_read"] == 500  # part-1 was read before: skipped by its content hash
+    assert second["rows_new"] == 400
+    assert second["rows_at_or_before_watermark"] == 100
+    assert second["loads"] == 2
+    assert pd.Timestamp(second["watermark"]) == df[TS].max()
+    raw = read_raw(Layers(settings.data_dir))
+    assert sorted(raw[ID]) == sorted(df[ID])
+
+    third = ingest.run(settings, {}, sleep=no_sleep)
+    assert third["rows_read"] == 0 and third["rows_new"] == 0 and third["loads"] == 2
+
+
+def test_parquet_files_by_glob(tmp_path: Path) -> None:
+    df = generate(PROBLEM, 300, seed=5)
+    (tmp_path / "in").mkdir()
+    df.iloc[:150].to_parquet(tmp_path / "in/a.parquet")
+    df.iloc[150:].to_parquet(tmp_path / "in/b.parquet")
+    settings = make_settings(tmp_path, type="files", path="in/*.parquet", format="parquet")
+    summary = ingest.run(settings, {}, sleep=no_sleep)
+    assert summary["rows_new"] == 300
+    manifest = read_json(Layers(settings.data_dir).raw_manifest)
+    assert len(manifest["files"]) == 2
+
+
+def test_sample_if_missing_writes_the_sample_where_the_path_points(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path, type="files", path="data/landing/*.csv", format="csv", sample_if_missing=True
+    )
+    summary = ingest.run(settings, {}, sleep=no_sleep)
+    assert (tmp_path / "data/landing/sample.csv").is_file()
+    assert summary["rows_new"] == 600
+    assert "wrote the sample" in summary["notes"][0]
+
+
+def test_a_path_matching_nothing_is_a_clear_error(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, type="files", path="nowhere/*.csv", format="csv")
+    with pytest.raises(FileNotFoundError, match="matches no file"):
+        ingest.run(settings, {}, sleep=no_sleep)
+
+
+def test_an_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in/broken.parquet").write_bytes(b"this is not parquet")
+    settings = make_settings(tmp_path, type="files", path="in/*.parquet", format="parquet")
+    with pytest.raises(sources.SourceReadError, match="broken.parquet"):
+        ingest.run(settings, {}, sleep=no_sleep)
+
+
+def test_a_file_missing_a_contract_column_is_a_clear_error(tmp_path: Path) -> None:
+    df = generate(PROBLEM, 50, seed=1).drop(columns=[contract.target_column(CONFIG)])
+    write_csv(tmp_path / "in/a.csv", df)
+    settings = make_settings(tmp_path, type="files", path="in/a.csv", format="csv")
+    with pytest.raises(contract.DataContractError, match=contract.target_column(CONFIG)):
+        ingest.run(settings, {}, sleep=no_sleep)
+    assert not (settings.data_dir / "raw/load=000001").exists()
+
+
+def test_transient_read_errors_are_retried_with_exponential_backoff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_csv(tmp_path / "in/a.csv", generate(PROBLEM, 80, seed=1))
+    real_read = sources._read
+    calls: list[str] = []
+
+    def flaky(path: str, fmt: str) -> pd.DataFrame:
+        calls.append(path)
+        if len(calls) <= 2:
+            raise TimeoutError("source timed out")
+        return real_read(path, fmt)
+
+    monkeypatch.setattr(sources, "_read", flaky)
+    sleeps: list[float] = []
+    settings = make_settings(
+        tmp_path,
+        type="files",
+        path="in/a.csv",
+        format="csv",
+        retries={"attempts": 4, "backoff_seconds": 0.25, "max_backoff_seconds": 8.0},
+    )
+    summary = ingest.run(settings, {}, sleep=sleeps.append)
+    assert summary["rows_new"] == 80
+    assert len(calls) == 3
+    assert sleeps == [0.25, 0.5]
+
+
+def test_retries_give_up_after_the_last_attempt_and_cap_the_backoff() -> None:
+    sleeps: list[float] = []
+
+    def always_failing() -> None:
+        raise ConnectionResetError("peer reset")
+
+    with pytest.raises(ConnectionResetError):
+        with_retries(
+            always_failing,
+            attempts=5,
+            backoff_seconds=1.0,
+            max_backoff_seconds=3.0,
+            sleep=sleeps.append,
+        )
+    assert sleeps == [1.0, 2.0, 3.0, 3.0]
+
+
+def test_permanent_errors_are_not_retried() -> None:
+    sleeps: list[float] = []
+    calls: list[int] = []
+
+    def missing() -> None:
+        calls.append(1)
+        raise FileNotFoundError("gone")
+
+    with pytest.raises(FileNotFoundError):
+        with_retries(missing, attempts=3, sleep=sleeps.append)
+    assert calls == [1] and sleeps == []

@@ -1,0 +1,143 @@
+"""Validation: every injected fault ends in quarantine (with its check named) or a clear error;
+rows in = accepted + quarantined; reports, profile and reference statistics are written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from data_fixtures import base_config, make_settings, with_data
+
+from data_ingestion import contract
+from data_ingestion import step as ingest
+from data_ingestion.faults import inject_faults
+from data_ingestion.sample import generate
+from data_quality import step as validate_step
+from data_quality.schema import build_schema
+from data_quality.validate import FAILED_CHECKS, validate
+
+CONFIG = base_config()
+PROBLEM = CONFIG["problem_type"]
+ID = contract.id_column(CONFIG)
+
+# fault kind -> a piece of the failing check's name
+EXPECTED_CHECK = {
+    "wrong_type": "type(numeric)",
+    "nulls": "not_nullable",
+    "out_of_range": "less_than_or_equal_to",
+    "duplicate_ids": "field_uniqueness",
+    "unknown_category": "isin",
+    "bad_timestamp": "type(timestamp)",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED_CHECK))
+def test_each_injected_fault_ends_in_quarantine_with_its_check(kind: str) -> None:
+    clean = generate(PROBLEM, 800, seed=21)
+    broken, hit = inject_faults(clean, CONFIG, {kind: 7}, seed=3)
+    result = validate(broken, CONFIG)
+
+    assert len(result.accepted) + len(result.quarantined) == len(broken)
+    assert sorted(result.quarantined[ID]) == sorted(hit[kind])
+    assert len(result.quarantined) == 7
+    assert result.quarantined[FAILED_CHECKS].str.contains(EXPECTED_CHECK[kind], regex=False).all()
+    if kind != "duplicate_ids":  # a duplicate's first occurrence is accepted
+        assert not set(hit[kind]) & set(result.accepted[ID])
+    assert result.accepted[ID].is_unique
+
+
+def test_all_faults_at_once_are_each_caught() -> None:
+    faults = {kind: 0.01 for kind in EXPECTED_CHECK}
+    broken, hit = inject_faults(generate(PROBLEM, 1000, seed=2), CONFIG, faults, seed=1)
+    result = validate(broken, CONFIG)
+    assert len(result.quarantined) == sum(len(ids) for ids in hit.values()) == 60
+    assert len(result.accepted) == 940
+
+
+def test_a_missing_column_is_a_clear_error_not_a_silent_drop() -> None:
+    broken, hit = inject_faults(generate(PROBLEM, 100, seed=1), CONFIG, {"missing_column": True})
+    with pytest.raises(contract.DataContractError, match=hit["missing_column"][0]):
+        validate(broken, CONFIG)
+
+
+def test_accepted_rows_are_typed_and_pass_the_schema_again() -> None:
+    broken, _ = inject_faults(generate(PROBLEM, 500, seed=8), CONFIG, {"wrong_type": 5})
+    result = validate(broken, CONFIG)
+    build_schema(CONFIG).validate(result.accepted)
+    assert pd.api.types.is_float_dtype(result.accepted["tenure_months"])
+    assert pd.api.types.is_datetime64_any_dtype(result.accepted[contract.timestamp_column(CONFIG)])
+
+
+def test_future_timestamps_are_quarantined() -> None:
+    df = generate(PROBLEM, 200, seed=4)
+    ts = contract.timestamp_column(CONFIG)
+    df.loc[3, ts] = pd.Timestamp.now() + pd.Timedelta(days=30)
+    result = validate(df, CONFIG)
+    assert result.quarantined[ID].tolist() == [df.loc[3, ID]]
+    assert "not_in_future" in result.quarantined[FAILED_CHECKS].iloc[0]
+
+
+def test_validate_step_writes_reports_that_reconcile(tmp_path: Path) -> None:
+    faults = {"out_of_range": 4, "unknown_category": 3, "duplicate_ids": 2}
+    settings = make_settings(tmp_path, faults=faults)
+    ingest.run(settings, {})
+    state: dict = {}
+    summary = validate_step.run(settings, state)
+
+    report = json.loads((settings.reports_dir / "data_quality.json").read_text())
+    assert report["rows_in"] == 600
+    assert report["rows_quarantined"] == 9 == summary["rows_quarantined"]
+    assert report["rows_in"] == report["rows_accepted"] + report["rows_quarantined"]
+    assert set(report["completeness"]) == set(contract.contract_columns(CONFIG))
+    assert all(0.0 <= v <= 1.0 for v in report["completeness"].values())
+
+    accepted = pd.read_parquet(state["validated"])
+    quarantined = pd.read_parquet(settings.data_dir / "quarantine/quarantine.parquet")
+    assert len(accepted) == 591 and len(quarantined) == 9
+    assert quarantined[FAILED_CHECKS].str.len().gt(0).all()
+
+    profile = json.loads((settings.reports_dir / "data_profile.json").read_text())
+    assert profile["rows"] == 591
+    assert profile["freshness"]["newest"] is not None
+    reference = json.loads((settings.data_dir / "reference/stats.json").read_text())
+    assert set(contract.features(CONFIG)) <= set(reference["columns"])
+    numeric = reference["columns"][contract.numeric_features(CONFIG)[0]]
+    assert abs(sum(numeric["bin_fractions"]) - 1.0) < 1e-6
+    categorical = reference["columns"][contract.categorical_features(CONFIG)[0]]
+    assert abs(sum(categorical["frequencies"]) - 1.0) < 1e-3
+
+
+def test_text_in_a_numeric_csv_column_is_quarantined_end_to_end(tmp_path: Path) -> None:
+    df = generate(PROBLEM, 300, seed=6)
+    df["support_calls"] = df["support_calls"].astype(object)
+    df.loc[[10, 20], "support_calls"] = "several"
+    (tmp_path / "in").mkdir()
+    df.to_csv(tmp_path / "in/a.csv", index=False)
+    settings = make_settings(tmp_path, type="files", path="in/a.csv", format="csv")
+    ingest.run(settings, {})
+    summary = validate_step.run(settings, {})
+    assert summary["rows_quarantined"] == 2
+    # the text is no number (type) and leaves a gap in a column that may not be null
+    assert summary["failures_by_check"] == {
+        "support_calls:type(numeric)": 2,
+        "support_calls:not_nullable": 2,
+    }
+
+
+def test_too_many_quarantined_rows_fail_the_step_after_reporting(tmp_path: Path) -> None:
+    settings = with_data(
+        make_settings(tmp_path, faults={"unknown_category": 0.5}),
+        quality={"max_quarantine_fraction": 0.1},
+    )
+    ingest.run(settings, {})
+    with pytest.raises(validate_step.DataQualityError, match="max_quarantine_fraction"):
+        validate_step.run(settings, {})
+    report = json.loads((settings.reports_dir / "data_quality.json").read_text())
+    assert report["rows_quarantined"] == 300
+
+
+def test_validate_without_raw_data_says_to_ingest_first(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="ingest"):
+        validate_step.run(make_settings(tmp_path), {})

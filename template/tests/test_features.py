@@ -1,0 +1,180 @@
+"""Feature engineering: the pipeline, its transformers, the split and the features step."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from data_fixtures import base_config, make_settings, with_data
+
+from data_ingestion import contract
+from data_ingestion import step as ingest
+from data_ingestion.sample import generate
+from data_quality import step as validate_step
+from data_quality.validate import validate
+from feature_engineering import step as features_step
+from feature_engineering.pipeline import build_feature_pipeline, split_xy
+from feature_engineering.split import load_manifest, load_splits, split_dataset
+from feature_engineering.transformers import DateParts, EntityAggregates
+
+CONFIG = base_config()
+PROBLEM = CONFIG["problem_type"]
+ID, TS = contract.id_column(CONFIG), contract.timestamp_column(CONFIG)
+TARGET = contract.target_column(CONFIG)
+
+
+@pytest.fixture(scope="module")
+def validated() -> pd.DataFrame:
+    return validate(generate(PROBLEM, 1500, seed=31), CONFIG).accepted
+
+
+def test_pipeline_turns_validated_columns_into_a_finite_numeric_matrix(
+    validated: pd.DataFrame,
+) -> None:
+    x, _ = split_xy(validated, CONFIG)
+    assert TARGET not in x.columns
+    pipeline = build_feature_pipeline(CONFIG).fit(x)
+    matrix = pipeline.transform(x)
+    names = pipeline.get_feature_names_out()
+    assert matrix.shape == (len(x), len(names))
+    assert np.isfinite(matrix).all()
+    assert any(n.startswith("date__") for n in names)
+    assert any("_mean_" in n for n in names) and any(n.endswith("_rows") for n in names)
+    assert not any(ID in n for n in names)  # the row id is no feature
+
+
+def test_pipeline_handles_nulls_unknown_categories_and_new_entities(
+    validated: pd.DataFrame,
+) -> None:
+    x, _ = split_xy(validated, CONFIG)
+    pipeline = build_feature_pipeline(CONFIG).fit(x)
+    odd = x.head(3).copy()
+    odd["monthly_charges"] = np.nan
+    odd["region"] = "atlantis"
+    odd["plan"] = None
+    odd[contract.entity_column(CONFIG)] = "never-seen"
+    assert np.isfinite(pipeline.transform(odd)).all()
+
+
+def test_fitted_pipeline_pickles_and_gives_the_same_output(validated: pd.DataFrame) -> None:
+    x, _ = split_xy(validated, CONFIG)
+    pipeline = build_feature_pipeline(CONFIG).fit(x)
+    restored = pickle.loads(pickle.dumps(pipeline))
+    np.testing.assert_array_equal(restored.transform(x), pipeline.transform(x))
+
+
+def test_pipeline_can_output_a_dataframe_with_feature_names(validated: pd.DataFrame) -> None:
+    x, _ = split_xy(validated, CONFIG)
+    pipeline = build_feature_pipeline(CONFIG).set_output(transform="pandas").fit(x)
+    out = pipeline.transform(x)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(pipeline.get_feature_names_out())
+
+
+def test_entity_aggregates_learn_per_entity_means_and_fall_back_to_the_global_mean() -> None:
+    train = pd.DataFrame({"who": ["a", "a", "b"], "v": [1.0, 3.0, np.nan]})
+    agg = EntityAggregates().fit(train)
+    out = agg.transform(pd.DataFrame({"who": ["a", "b", "zz"], "v": [0.0, 0.0, 0.0]}))
+    np.testing.assert_allclose(out, [[2.0, 2.0], [1.0, 2.0], [0.0, 2.0]])
+    assert list(agg.get_feature_names_out()) == ["who_rows", "who_mean_v"]
+
+
+def test_date_parts() -> None:
+    ts = pd.DataFrame({"t": pd.to_datetime(["2024-12-28 13:00", None])})
+    parts = DateParts().fit(ts)
+    out = parts.transform(ts)
+    np.testing.assert_array_equal(out[0], [12, 5, 13, 1, 363])
+    np.testing.assert_array_equal(out[1], out[0])  # a missing timestamp gets the median's parts
+    assert list(parts.get_feature_names_out()) == [
+        "t_month",
+        "t_day_of_week",
+        "t_hour",
+        "t_is_weekend",
+        "t_day_of_year",
+    ]
+
+
+def test_split_is_a_partition_and_deterministic(validated: pd.DataFrame) -> None:
+    first = split_dataset(validated, CONFIG, seed=5)
+    second = split_dataset(validated, CONFIG, seed=5)
+    ids = [set(first[name][ID]) for name in ("train", "valid", "test")]
+    assert sum(map(len, ids)) == len(validated) == len(set().union(*ids))
+    for name in first:
+        pd.testing.assert_frame_equal(first[name], second[name])
+    assert abs(len(first["test"]) / len(validated) - 0.15) < 0.01
+
+
+def test_stratified_split_keeps_class_shares(validated: pd.DataFrame) -> None:
+    if PROBLEM == "regression":
+        validated = validated.assign(**{TARGET: (validated[TARGET] > validated[TARGET].median())})
+    config = {**CONFIG, "split": {**CONFIG["split"], "strategy": "stratified"}}
+    parts = split_dataset(validated, config, seed=1)
+    overall = validated[TARGET].value_counts(normalize=True)
+    for frame in parts.values():
+        shares = frame[TARGET].value_counts(normalize=True)
+        assert (shares - overall).abs().max() < 0.03
+
+
+def test_time_split_puts_the_newest_rows_in_test(validated: pd.DataFrame) -> None:
+    config = {**CONFIG, "split": {**CONFIG["split"], "strategy": "time"}}
+    parts = split_dataset(validated, config, seed=1)
+    assert parts["train"][TS].max() <= parts["valid"][TS].min()
+    assert parts["valid"][TS].max() <= parts["test"][TS].min()
+
+
+def test_split_refuses_bad_options(validated: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="strategy"):
+        split_dataset(validated, {**CONFIG, "split": {"strategy": "alphabetical"}}, seed=1)
+    with pytest.raises(ValueError, match="fractions"):
+        split_dataset(validated, {**CONFIG, "split": {"test_fraction": 0.9}}, seed=1)
+
+
+def run_data_steps(root: Path) -> tuple[dict, dict]:
+    settings = make_settings(root, faults={"nulls": 3})
+    state: dict = {}
+    ingest.run(settings, state)
+    validate_step.run(settings, state)
+    return features_step.run(settings, state), state
+
+
+def test_features_step_writes_splits_and_a_manifest(tmp_path: Path) -> None:
+    summary, state = run_data_steps(tmp_path)
+    settings = make_settings(tmp_path)
+    splits = load_splits(settings)
+    manifest = load_manifest(settings)
+    assert set(state["splits"]) == {"train", "valid", "test"}
+    assert all(Path(p).is_file() for p in state["splits"].values())
+    assert state["dataset_hash"] == manifest["dataset_hash"]
+    assert manifest["rows"] == {name: len(frame) for name, frame in splits.items()}
+    assert sum(manifest["rows"].values()) == 597
+    assert summary["features_out"] == len(manifest["feature_names"])
+    assert TARGET in splits["train"].columns
+
+
+def test_same_seed_gives_the_same_dataset_hash(tmp_path: Path) -> None:
+    first, _ = run_data_steps(tmp_path / "a")
+    second, _ = run_data_steps(tmp_path / "b")
+    assert first["dataset_hash"] == second["dataset_hash"]
+    other = make_settings(tmp_path / "c", seed=99)
+    ingest.run(other, {})
+    validate_step.run(other, {})
+    assert features_step.run(other, {})["dataset_hash"] != first["dataset_hash"]
+
+
+def test_features_step_runs_alone_from_disk(tmp_path: Path) -> None:
+    run_data_steps(tmp_path)
+    settings = with_data(make_settings(tmp_path), split={**CONFIG["split"], "seed": 3})
+    state: dict = {}
+    features_step.run(settings, state)
+    manifest = json.loads((tmp_path / "data/features/manifest.json").read_text())
+    assert manifest["split"]["seed"] == 3
+    assert state["dataset_hash"] == manifest["dataset_hash"]
+
+
+def test_load_splits_before_the_features_step_says_what_to_run(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="features"):
+        load_splits(make_settings(tmp_path))
