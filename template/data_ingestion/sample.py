@@ -5,7 +5,7 @@ features with skew and nulls, categorical features, and a target with a learnabl
 
 - binary_classification: `churned` (0/1), about 25 % positives;
 - multiclass_classification: `segment` (budget / mainstream / premium);
-- regression: `lifetime_value` (a skewed amount).
+- regression: `lifetime_value` (a skewed amount, in thousands).
 
 Customers carry hidden traits (engagement, value) that drive several of their rows' features and
 the target, so per-customer aggregates and date parts carry signal too. Same seed, same data.
@@ -139,7 +139,8 @@ def _lifetime_value(df: pd.DataFrame, s: dict[str, Any]) -> np.ndarray:
         + 0.2 * np.isin(s["month"], (11, 12))
     )
     noise = np.exp(s["rng"].normal(0, 0.15, len(df)))
-    return (df["monthly_charges"].to_numpy() * months * noise).round(2)
+    # In thousands: a model's error is then on the scale of the gate's thresholds (e.g. CV std).
+    return (df["monthly_charges"].to_numpy() * months * noise / 1000).round(4)
 
 
 def _intercept_for_rate(score: np.ndarray, rate: float) -> float:

@@ -13,11 +13,15 @@ from scipy import sparse
 
 @dataclass
 class Explanation:
-    """SHAP values of `rows` rows: `values[row, feature]`, summed over classes for multiclass."""
+    """SHAP values `values[row, feature]` on the model's output scale, and each row's base value.
+
+    For multiclass both are of the class the model predicts for the row; `per_class` keeps the
+    values of every class (`[row, feature, class]`) for the global importance.
+    """
 
     features: list[str]
     values: np.ndarray
-    base_value: float
+    base_values: np.ndarray
     per_class: np.ndarray | None = None
 
     def global_importance(self) -> pd.Series:
@@ -51,9 +55,9 @@ def explain(pipeline: Any, X: pd.DataFrame, background: pd.DataFrame) -> Explana
     if values.ndim == 3:
         # Multiclass: explain the predicted class of each row; keep all classes for importance.
         predicted = np.argmax(model.predict_proba(matrix), axis=1)
-        chosen = values[np.arange(len(values)), :, predicted]
-        return Explanation(names, chosen, float(expected.mean()), per_class=values)
-    return Explanation(names, values, float(expected[-1]))
+        rows = np.arange(len(values))
+        return Explanation(names, values[rows, :, predicted], expected[predicted], values)
+    return Explanation(names, values, np.full(len(values), expected[-1]))
 
 
 def local_explanations(
@@ -72,8 +76,10 @@ def local_explanations(
         out.append(
             {
                 "id": entity.item() if hasattr(entity, "item") else entity,
-                "prediction": predictions[i].item() if hasattr(predictions[i], "item") else predictions[i],
-                "base_value": explanation.base_value,
+                "prediction": predictions[i].item()
+                if hasattr(predictions[i], "item")
+                else predictions[i],
+                "base_value": float(explanation.base_values[i]),
                 "contributions": [
                     {"feature": explanation.features[j], "shap": float(explanation.values[i, j])}
                     for j in order

@@ -21,7 +21,9 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
     splits = data.load(settings, state)
     X_test, _ = splits.xy(splits.test)
     X_dev, _ = splits.xy(splits.development)
-    sample = X_test.sample(n=min(int(config.get("sample_rows", 500)), len(X_test)), random_state=seed)
+    sample = X_test.sample(
+        n=min(int(config.get("sample_rows", 500)), len(X_test)), random_state=seed
+    )
     background = X_dev.sample(n=min(200, len(X_dev)), random_state=seed)
 
     explanation = explain(model, sample, background)

@@ -25,7 +25,7 @@ def _environment() -> Environment:
 
 
 def render(context: dict[str, Any], shap_plot: str) -> dict[str, str]:
-    """{"md": ..., "html": ...} for one model version; `shap_plot` is a path relative to the card."""
+    """{"md": ..., "html": ...} of one version; `shap_plot` is a path relative to the card."""
     env = _environment()
     values = {**context, "shap_plot": shap_plot}
     return {

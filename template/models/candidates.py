@@ -31,7 +31,7 @@ def estimator(family: str, problem_type: str, params: dict[str, Any], seed: int)
     if family == "lightgbm":
         fixed = {"random_state": seed, "verbose": -1, "deterministic": True, "force_row_wise": True}
         cls = LGBMRegressor if regression else LGBMClassifier
-        return cls(**fixed, **params)
+        return cls(**{**fixed, **params})
     raise ValueError(f"unknown model family {family!r}; choose from {', '.join(FAMILIES)}")
 
 

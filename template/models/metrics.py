@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -32,41 +33,66 @@ def is_better(candidate: float, incumbent: float, metric: str) -> bool:
     return candidate > incumbent if higher_is_better(metric) else candidate < incumbent
 
 
+class _Predictions:
+    """A model's outputs on (X, y), computed once and shared by every metric."""
+
+    def __init__(self, problem_type: str, model: Any, X: Any, y: Any) -> None:
+        self.y_true = np.asarray(y)
+        if problem_type == "regression":
+            self.pred = model.predict(X)
+            return
+        self.proba = model.predict_proba(X)
+        self.classes = np.asarray(model.classes_)
+        self.pred = self.classes[np.argmax(self.proba, axis=1)]
+        if problem_type == "binary_classification":
+            positive = self.classes[1]
+            self.truth = (self.y_true == positive).astype(int)
+            self.flagged = (self.pred == positive).astype(int)
+            self.score = self.proba[:, 1]
+
+
+def _ranking(fn: Callable[..., float]) -> Callable[[_Predictions], float]:
+    """A ranking metric, undefined (NaN) when the rows hold one class only."""
+    return lambda p: float(fn(p.truth, p.score)) if len(np.unique(p.truth)) == 2 else math.nan
+
+
+METRICS: dict[str, dict[str, Callable[[_Predictions], float]]] = {
+    "binary_classification": {
+        "roc_auc": _ranking(skm.roc_auc_score),
+        "pr_auc": _ranking(skm.average_precision_score),
+        "f1": lambda p: float(skm.f1_score(p.truth, p.flagged, zero_division=0)),
+        "precision": lambda p: float(skm.precision_score(p.truth, p.flagged, zero_division=0)),
+        "recall": lambda p: float(skm.recall_score(p.truth, p.flagged, zero_division=0)),
+    },
+    "multiclass_classification": {
+        "f1_macro": lambda p: float(
+            skm.f1_score(p.y_true, p.pred, average="macro", zero_division=0)
+        ),
+        "accuracy": lambda p: float(skm.accuracy_score(p.y_true, p.pred)),
+        "balanced_accuracy": lambda p: float(skm.balanced_accuracy_score(p.y_true, p.pred)),
+        "log_loss": lambda p: float(skm.log_loss(p.y_true, p.proba, labels=p.classes)),
+    },
+    "regression": {
+        "rmse": lambda p: float(skm.root_mean_squared_error(p.y_true, p.pred)),
+        "mae": lambda p: float(skm.mean_absolute_error(p.y_true, p.pred)),
+        "r2": lambda p: float(skm.r2_score(p.y_true, p.pred)),
+    },
+}
+
+
+def _metrics_of(problem_type: str) -> dict[str, Callable[[_Predictions], float]]:
+    if problem_type not in METRICS:
+        raise ValueError(f"unknown problem_type {problem_type!r}; choose from {', '.join(METRICS)}")
+    return METRICS[problem_type]
+
+
 def compute_metrics(problem_type: str, model: Any, X: Any, y: Any) -> dict[str, float]:
     """Every metric the requirements name for `problem_type`, for a fitted model on (X, y)."""
-    y_true = np.asarray(y)
-    if problem_type == "regression":
-        pred = model.predict(X)
-        return {
-            "rmse": float(skm.root_mean_squared_error(y_true, pred)),
-            "mae": float(skm.mean_absolute_error(y_true, pred)),
-            "r2": float(skm.r2_score(y_true, pred)),
-        }
-    proba = model.predict_proba(X)
-    classes = np.asarray(model.classes_)
-    pred = classes[np.argmax(proba, axis=1)]
-    if problem_type == "binary_classification":
-        positive = classes[1]
-        truth = (y_true == positive).astype(int)
-        flagged = (pred == positive).astype(int)
-        both = len(np.unique(truth)) == 2
-        return {
-            "roc_auc": float(skm.roc_auc_score(truth, proba[:, 1])) if both else math.nan,
-            "pr_auc": float(skm.average_precision_score(truth, proba[:, 1])) if both else math.nan,
-            "f1": float(skm.f1_score(truth, flagged, zero_division=0)),
-            "precision": float(skm.precision_score(truth, flagged, zero_division=0)),
-            "recall": float(skm.recall_score(truth, flagged, zero_division=0)),
-        }
-    if problem_type == "multiclass_classification":
-        return {
-            "f1_macro": float(skm.f1_score(y_true, pred, average="macro", zero_division=0)),
-            "accuracy": float(skm.accuracy_score(y_true, pred)),
-            "balanced_accuracy": float(skm.balanced_accuracy_score(y_true, pred)),
-            "log_loss": float(skm.log_loss(y_true, proba, labels=classes)),
-        }
-    raise ValueError(f"unknown problem_type {problem_type!r}")
+    predictions = _Predictions(problem_type, model, X, y)
+    return {name: fn(predictions) for name, fn in _metrics_of(problem_type).items()}
 
 
 def score(problem_type: str, metric: str, model: Any, X: Any, y: Any) -> float:
     """One metric, e.g. the primary metric inside cross-validation."""
-    return compute_metrics(problem_type, model, X, y)[metric]
+    fn = _metrics_of(problem_type)[metric]
+    return fn(_Predictions(problem_type, model, X, y))

@@ -16,7 +16,9 @@ def slice_column(settings: Any) -> str | None:
     if configured:
         return str(configured)
     features = settings.data.get("features") or {}
-    return next((name for name, spec in features.items() if spec.get("type") == "categorical"), None)
+    return next(
+        (name for name, spec in features.items() if spec.get("type") == "categorical"), None
+    )
 
 
 def slice_metrics(

@@ -29,11 +29,24 @@ MODEL_REQUIREMENTS = (
 
 
 def configure(settings: Any) -> str:
-    """Point MLflow at the project's store; returns the experiment id."""
+    """Point MLflow at the project's store; returns the experiment id.
+
+    With a local store (sqlite or files) the experiment keeps its artifacts in `<project>/mlruns`,
+    wherever the process runs from; a tracking server decides that itself.
+    """
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    mlflow.set_tracking_uri(settings.tracking_uri)
+    uri = settings.tracking_uri
+    mlflow.set_tracking_uri(uri)
     name = settings.experiment.get("experiment_name") or model_name(settings)
-    return mlflow.set_experiment(name).experiment_id
+    experiment = mlflow.get_experiment_by_name(name)
+    if experiment is None:
+        local = uri.startswith(("sqlite:", "file:")) or "://" not in uri
+        location = (settings.root / "mlruns").as_uri() if local else None
+        experiment_id = mlflow.create_experiment(name, artifact_location=location)
+    else:
+        experiment_id = experiment.experiment_id
+    mlflow.set_experiment(experiment_id=experiment_id)
+    return experiment_id
 
 
 def model_name(settings: Any) -> str:
@@ -86,7 +99,10 @@ def serialization(model: Any) -> tuple[str, list[str] | None]:
 def log_model(model: Any, name: str, X_example: Any) -> tuple[str, str]:
     """Log a fitted pipeline in the active run; returns its model URI and serialization format."""
     fmt, trusted = serialization(model)
-    signature = infer_signature(X_example, model.predict(X_example))
+    with warnings.catch_warnings():
+        # Integer columns get an integer schema; MLflow hints that nulls would then not fit.
+        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+        signature = infer_signature(X_example, model.predict(X_example))
     info = mlflow.sklearn.log_model(
         model,
         name=name,

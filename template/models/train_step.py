@@ -31,7 +31,9 @@ def search_all(settings: Any, splits: data.Splits) -> list[tuning.SearchResult]:
         settings.data, X, y, problem_type=problem_type, n_splits=int(exp["cv"]["folds"]), seed=seed
     )
     results = [
-        tuning.baseline_result(baseline(problem_type), prepared, problem_type=problem_type, metric=metric)
+        tuning.baseline_result(
+            baseline(problem_type), prepared, problem_type=problem_type, metric=metric
+        )
     ]
     for family, family_config in exp["candidates"].items():
         results.append(
@@ -53,9 +55,7 @@ def _log_family(result: tuning.SearchResult, metric: str) -> None:
     with mlflow.start_run(run_name=result.family, nested=True):
         mlflow.set_tag("family", result.family)
         mlflow.log_params(result.params)
-        mlflow.log_metrics(
-            {f"cv_{metric}_mean": result.cv_mean, f"cv_{metric}_std": result.cv_std}
-        )
+        mlflow.log_metrics({f"cv_{metric}_mean": result.cv_mean, f"cv_{metric}_std": result.cv_std})
         for fold, value in enumerate(result.cv_scores):
             mlflow.log_metric(f"cv_{metric}", value, step=fold)
         mlflow.log_metrics({"n_trials": result.n_trials, "search_seconds": result.seconds})
@@ -71,7 +71,9 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
     with threadpool_limits(limits=int(exp.get("threads", 1))):
         base, *candidates = search_all(settings, splits)
         best = pick_best(candidates, metric)
-        model = model_pipeline(settings.data, estimator(best.family, problem_type, best.params, seed))
+        model = model_pipeline(
+            settings.data, estimator(best.family, problem_type, best.params, seed)
+        )
         model.fit(X, y)
         baseline_model = model_pipeline(settings.data, baseline(problem_type)).fit(X, y)
 
@@ -130,8 +132,10 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
             "rows": splits.rows(),
             "best_family": best.family,
             "best_params": best.params,
-            "cv": {r.family: {"mean": r.cv_mean, "std": r.cv_std, "scores": r.cv_scores}
-                   for r in (base, *candidates)},
+            "cv": {
+                r.family: {"mean": r.cv_mean, "std": r.cv_std, "scores": r.cv_scores}
+                for r in (base, *candidates)
+            },
         }
         results_path = settings.root / "experiments" / "results" / f"{run_id}.json"
         reports.write(

@@ -45,8 +45,11 @@ def check_experiment_config(ctx: Context) -> Check:
     if not path.is_file():
         return Check(name, FAIL, "configs/experiment.yaml missing")
     text = path.read_text(encoding="utf-8")
-    missing = [k for k in ("primary_metric", "seed", "cv", "search", "candidates", "registry")
-               if not re.search(rf"^{k}:", text, re.M)]
+    missing = [
+        k
+        for k in ("primary_metric", "seed", "cv", "search", "candidates", "registry")
+        if not re.search(rf"^{k}:", text, re.M)
+    ]
     if missing:
         return Check(name, FAIL, "missing top-level keys: " + ", ".join(missing))
     metric = re.search(r"^primary_metric:\s*([a-z0-9_]+)", text, re.M)

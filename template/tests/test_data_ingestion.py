@@ -110,7 +110,9 @@ def test_sample_if_missing_writes_the_sample_where_the_path_points(tmp_path: Pat
 
 
 def test_a_path_matching_nothing_is_a_clear_error(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, type="files", path="nowhere/*.csv", format="csv")
+    settings = make_settings(
+        tmp_path, type="files", path="nowhere/*.csv", format="csv", sample_if_missing=False
+    )
     with pytest.raises(FileNotFoundError, match="matches no file"):
         ingest.run(settings, {}, sleep=no_sleep)
 

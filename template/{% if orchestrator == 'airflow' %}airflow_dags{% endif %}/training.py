@@ -25,7 +25,7 @@ SCHEDULE = PIPELINE.get("schedule")
 
 
 @dag(
-    schedule=[Asset(FEATURES_ASSET)] if SCHEDULE == AFTER_DATA_PIPELINE else SCHEDULE,
+    schedule=Asset(FEATURES_ASSET) if SCHEDULE == AFTER_DATA_PIPELINE else SCHEDULE,
     doc_md=__doc__,
     **dag_options(CONFIG, "training"),
 )

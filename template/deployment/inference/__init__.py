@@ -1,0 +1,1 @@
+"""What the API and the batch job share: the input schema, model loading and the predictor."""

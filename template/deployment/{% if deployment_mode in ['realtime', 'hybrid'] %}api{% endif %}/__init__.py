@@ -1,0 +1,1 @@
+"""The real-time prediction API: `make serve` or `python -m deployment.api`."""

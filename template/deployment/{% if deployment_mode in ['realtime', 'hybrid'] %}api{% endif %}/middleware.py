@@ -1,0 +1,126 @@
+"""One pure-ASGI middleware for every request: request id, body size limit, metrics and the
+access log. (Starlette's BaseHTTPMiddleware would cost more per request than a prediction.)"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from deployment.api import metrics
+
+access = logging.getLogger("deployment.access")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+class BodyTooLargeError(Exception):
+    pass
+
+
+class ServingMiddleware:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, access_log: bool = True) -> None:
+        self.app, self.max_body_bytes, self.access_log = app, max_body_bytes, access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = _request_id(scope)
+        scope["request_id"] = request_id
+        header_id = request_id.encode()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status, response_started = message["status"], True
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", header_id)]
+            await send(message)
+
+        try:
+            declared = _content_length(scope)
+            if declared is not None and declared > self.max_body_bytes:
+                await _too_large(send_with_id, request_id, self.max_body_bytes)
+            else:
+                await self.app(scope, self._limited(receive), send_with_id)
+        except BodyTooLargeError:
+            if response_started:
+                raise
+            await _too_large(send_with_id, request_id, self.max_body_bytes)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            metrics.REQUESTS.labels(path, scope["method"], str(status)).inc()
+            metrics.LATENCY.labels(path).observe(elapsed)
+            if self.access_log:
+                access.info(
+                    "request",
+                    extra={
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 3),
+                    },
+                )
+
+    def _limited(self, receive: Receive) -> Receive:
+        seen = 0
+        limit = self.max_body_bytes
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLargeError
+            return message
+
+        return limited
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if REQUEST_ID.fullmatch(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _too_large(send: Any, request_id: str, limit: int) -> None:
+    body = json.dumps(
+        {
+            "error": "payload_too_large",
+            "detail": f"request body exceeds {limit} bytes (MAX_BODY_BYTES)",
+            "request_id": request_id,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

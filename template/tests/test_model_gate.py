@@ -1,0 +1,82 @@
+"""The model_training gate: passes on a trained project, fails with the reason otherwise."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import ROOT, Trained
+
+from quality_gates.core import Context, read_answers, read_config
+from quality_gates.model_training import (
+    check_beats_baseline,
+    check_cv_stability,
+    check_experiment_config,
+    check_tracked_in_mlflow,
+)
+from quality_gates.runner import run_phase
+
+
+def context(root: Path, **thresholds: float) -> Context:
+    config = read_config(root)
+    config["model_training"] = {**config.get("model_training", {}), **thresholds}
+    return Context(root=root, config=config, answers=read_answers(root))
+
+
+def test_gate_passes_after_the_pipeline(trained: Trained) -> None:
+    result = run_phase("model_training", context(trained.settings.root))
+    assert result["status"] == "pass", result
+    names = [c["name"] for c in result["checks"]]
+    assert names == [
+        "experiment config",
+        "beats baseline",
+        "cv stability",
+        "explainability artifacts",
+        "run tracked in MLflow",
+        "model card",
+    ]
+
+
+def test_thresholds_come_from_the_gate_config(trained: Trained) -> None:
+    strict = context(trained.settings.root, min_relative_improvement=1000.0, max_cv_std=0.0)
+    beats, stable = check_beats_baseline(strict), check_cv_stability(strict)
+    assert (beats.status, beats.threshold) == ("fail", 1000.0)
+    assert (stable.status, stable.threshold) == ("fail", 0.0)
+    evaluation = trained.state["evaluation"]
+    assert beats.value == round(evaluation["relative_improvement"], 4)
+
+
+def test_without_pipeline_outputs_every_full_check_says_run_the_pipeline(tmp_path: Path) -> None:
+    for rel in ("pyproject.toml", ".copier-answers.yml", "configs/experiment.yaml"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / rel, tmp_path / rel)
+    result = run_phase("model_training", context(tmp_path))
+    assert result["status"] == "fail"
+    static, *full = result["checks"]
+    assert static["status"] == "pass"
+    assert all(c["status"] == "fail" and "run `make pipeline`" in c["detail"] for c in full)
+
+
+def test_static_check_rejects_a_metric_of_another_problem(tmp_path: Path) -> None:
+    for rel in ("pyproject.toml", ".copier-answers.yml", "configs/experiment.yaml"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / rel, tmp_path / rel)
+    assert check_experiment_config(context(tmp_path)).status == "pass"
+    config = tmp_path / "configs/experiment.yaml"
+    problem = read_answers(tmp_path)["problem_type"]
+    wrong = "r2" if problem != "regression" else "roc_auc"
+    text = config.read_text()
+    primary = text.split("primary_metric: ", 1)[1].split()[0]
+    config.write_text(text.replace(f"primary_metric: {primary}", f"primary_metric: {wrong}"))
+    check = check_experiment_config(context(tmp_path))
+    assert check.status == "fail" and wrong in check.detail
+
+
+def test_a_run_missing_from_the_store_fails(trained: Trained, tmp_path: Path) -> None:
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    training = dict(trained.state["training"], run_id="0" * 32)
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports/training.json").write_text(json.dumps(training))
+    check = check_tracked_in_mlflow(context(tmp_path))
+    assert check.status == "fail" and "0" * 32 in check.detail

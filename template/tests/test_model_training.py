@@ -1,0 +1,126 @@
+"""Training end to end on a small sample: tracked, reproducible, registered, loadable."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import mlflow
+import pytest
+from conftest import Settings, Trained, model_settings, tracking_env
+from mlflow import MlflowClient
+
+from models import data
+from models.train_step import search_all
+from models.tuning import SearchResult
+
+
+def test_pipeline_trains_tracks_and_promotes(trained: Trained) -> None:
+    settings, state = trained.settings, trained.state
+    training, evaluation = state["training"], state["evaluation"]
+    metric = training["primary_metric"]
+    assert set(training["cv"]) == {"baseline", "linear", "lightgbm"}
+    assert evaluation["relative_improvement"] > 0.10
+    assert state["registration"]["aliases"] == ["challenger", "champion"]
+
+    run = MlflowClient().get_run(training["run_id"])
+    manifest = json.loads((settings.data_dir / "features/manifest.json").read_text())
+    assert run.data.tags["dataset_hash"] == manifest["dataset_hash"]
+    assert run.data.metrics[f"test_{metric}"] == pytest.approx(evaluation["model"][metric])
+    best = training["cv"][training["best_family"]]
+    assert run.data.metrics[f"cv_{metric}_std"] == pytest.approx(best["std"])
+    assert run.data.params["best_family"] == training["best_family"]
+
+    results = json.loads((settings.root / f"experiments/results/{training['run_id']}.json").read_text())
+    searched = {s["family"]: s for s in results["searches"]}
+    assert searched["linear"]["n_trials"] == searched["lightgbm"]["n_trials"] == 4
+    assert len(searched["lightgbm"]["cv_scores"]) == 3
+
+
+def test_same_seed_gives_the_same_metrics(trained: Trained) -> None:
+    splits = data.load(trained.settings, trained.state)
+
+    def outcome(results: list[SearchResult]) -> list[tuple[str, list[float], dict]]:
+        return [(r.family, r.cv_scores, r.params) for r in results]
+
+    first = outcome(search_all(trained.settings, splits))
+    again = outcome(search_all(trained.settings, splits))
+    assert first == again
+    assert first[1][1] == trained.state["training"]["cv"]["linear"]["scores"]
+
+    reseeded = model_settings(
+        trained.settings.root / "reseeded", seed=7, **{"cv": {"folds": 3}}
+    )
+    other = outcome(search_all(reseeded, splits))
+    assert other[2][1] != first[2][1]
+
+
+def test_champion_loads_in_a_fresh_process(trained: Trained, tmp_path: Path) -> None:
+    name = trained.state["registration"]["model_name"]
+    splits = data.load(trained.settings, trained.state)
+    X_test, _ = splits.xy(splits.test)
+    X_test.head(50).to_parquet(tmp_path / "rows.parquet")
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        import pandas as pd
+        from models.tracking import load_model
+        model = load_model("models:/{name}@champion")
+        rows = pd.read_parquet(sys.argv[1])
+        print(json.dumps([str(p) for p in model.predict(rows)]))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "rows.parquet")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    in_process = [str(p) for p in trained.state["model"].predict(X_test.head(50))]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == in_process
+
+
+def test_evaluate_alone_reloads_the_models_from_mlflow(trained: Trained) -> None:
+    from models.evaluate_step import run as evaluate
+
+    state: dict = {}
+    summary = evaluate(trained.settings, state)
+    metric = trained.state["training"]["primary_metric"]
+    assert state["evaluation"]["model"] == pytest.approx(trained.state["evaluation"]["model"])
+    assert summary[f"test_{metric}"] == round(trained.state["evaluation"]["model"][metric], 4)
+
+
+def test_no_champion_when_the_gate_fails(
+    trained: Trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy of the trained project whose gate demands the impossible."""
+    copy = tmp_path / "copy"
+    shutil.copytree(trained.settings.root, copy)
+    pyproject = copy / "pyproject.toml"
+    text = pyproject.read_text()
+    assert "min_relative_improvement = 0.10" in text
+    pyproject.write_text(text.replace("min_relative_improvement = 0.10", "min_relative_improvement = 1000.0"))
+    tracking_env(monkeypatch, copy)
+    from models.register_step import run as register
+
+    settings = Settings(root=copy, overrides=trained.settings.overrides)
+    state: dict = {}
+    summary = register(settings, state)
+    assert summary["aliases"] == ["challenger"]
+    assert summary["not_promoted_because"] == ["beats baseline"]
+    assert state["registration"]["promoted"] is False
+    client = MlflowClient(tracking_uri=f"sqlite:///{copy / 'mlflow.db'}")
+    name = summary["model"]
+    assert int(client.get_model_version_by_alias(name, "champion").version) == 1
+    assert int(client.get_model_version_by_alias(name, "challenger").version) == summary["version"]
+
+
+def test_tracking_artifacts_stay_inside_the_project(trained: Trained) -> None:
+    experiment = mlflow.get_experiment(trained.state["training"]["experiment_id"])
+    assert experiment.artifact_location == (trained.settings.root / "mlruns").as_uri()
+    assert any(p.is_dir() for p in (trained.settings.root / "mlruns").iterdir())
