@@ -170,8 +170,8 @@ QUESTIONS: tuple[Question, ...] = (
         "Real-time API, scheduled batch scoring, or both.",
         (
             _c("realtime", "Real-time API"),
-            _c("batch", "Batch scoring job", offered=False),
-            _c("hybrid", "Both", offered=False),
+            _c("batch", "Batch scoring job"),
+            _c("hybrid", "Both"),
         ),
         preset=True,
         # A KServe InferenceService only serves real-time requests: nothing to ask.

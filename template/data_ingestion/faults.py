@@ -43,17 +43,16 @@ def inject_faults(
     specs = contract.features(config)
     numeric = [n for n, s in specs.items() if s["type"] == "numeric" and n in out]
     hit: dict[str, list[Any]] = {}
-    taken: set[int] = set()
+    free = np.ones(len(out), dtype=bool)
 
-    def rows(amount: Any, pool: np.ndarray | None = None) -> np.ndarray:
-        """Row positions not hit yet, so each faulty row has exactly one kind of fault."""
-        pool = np.arange(len(out)) if pool is None else pool
-        pool = np.setdiff1d(pool, np.fromiter(taken, dtype=np.int64, count=len(taken)))
+    def rows(amount: Any, start: int = 0) -> np.ndarray:
+        """Free row positions from `start` on, so each faulty row has exactly one fault."""
+        pool = np.flatnonzero(free[start:]) + start
         n = _count(amount, len(out))
         if n > len(pool):
             raise ValueError(f"cannot place {n} faults in {len(pool)} free rows")
         chosen = np.sort(rng.choice(pool, size=n, replace=False))
-        taken.update(chosen.tolist())
+        free[chosen] = False
         return chosen
 
     for kind in KINDS:
@@ -62,7 +61,7 @@ def inject_faults(
             continue
         if kind == "duplicate_ids":
             half = len(out) // 2
-            targets = rows(amount, np.arange(half, len(out)))
+            targets = rows(amount, start=half)
             sources = rng.choice(half, size=len(targets), replace=False)
             out.iloc[targets, out.columns.get_loc(id_col)] = out[id_col].to_numpy()[sources]
             hit[kind] = out[id_col].iloc[targets].tolist()

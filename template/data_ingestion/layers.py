@@ -94,8 +94,13 @@ def parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
         return df
     out = df.copy()
     for c in mixed:
-        out[c] = out[c].map(lambda v: v if v is None or v != v else str(v))
+        out[c] = as_text(out[c])
     return out
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Every value as text; missing values stay missing (None)."""
+    return values.astype(str).astype(object).where(values.notna().to_numpy(), None)
 
 
 def require_file(path: Path, step: str) -> Path:

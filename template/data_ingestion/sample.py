@@ -67,7 +67,7 @@ def generate(problem_type: str, rows: int, seed: int) -> pd.DataFrame:
     df = pd.DataFrame(
         {
             "event_id": np.arange(1, rows + 1, dtype=np.int64),
-            "customer_id": _customer_ids(customer),
+            "customer_id": _customer_ids(customer, n_customers),
             "event_time": event_time,
             "tenure_months": tenure,
             "monthly_charges": charges.round(2),
@@ -98,9 +98,10 @@ def _pick(rng: np.random.Generator, scores: np.ndarray, labels: np.ndarray) -> n
     return labels[np.argmax(scores + gumbel, axis=1)]
 
 
-def _customer_ids(customer: np.ndarray) -> np.ndarray:
-    width = max(6, len(str(int(customer.max()) + 1)))
-    return ("C" + pd.Series(customer + 1).astype(str).str.zfill(width)).to_numpy(dtype=object)
+def _customer_ids(customer: np.ndarray, n_customers: int) -> np.ndarray:
+    width = max(6, len(str(n_customers)))
+    labels = np.array([f"C{i:0{width}d}" for i in range(1, n_customers + 1)], dtype=object)
+    return labels[customer]
 
 
 def _churn(df: pd.DataFrame, s: dict[str, Any]) -> np.ndarray:

@@ -41,7 +41,8 @@ def profile(df: pd.DataFrame, config: Mapping[str, Any], now: pd.Timestamp) -> d
                 skew=float(values.skew()) if values.notna().sum() > 2 else 0.0,
             )
         elif spec["type"] == "categorical":
-            summary["top"] = {str(k): int(v) for k, v in values.value_counts().head(10).items()}
+            counts = values.value_counts()
+            summary["top"] = {str(k): int(v) for k, v in counts[counts > 0].head(10).items()}
         columns[name] = summary
     entity = contract.entity_column(config)
     return {
@@ -72,7 +73,8 @@ def reference_stats(df: pd.DataFrame, config: Mapping[str, Any]) -> dict[str, An
         if spec["type"] == "numeric":
             entry.update(_numeric_reference(present.to_numpy(dtype="float64")))
         else:
-            counts = present.astype(str).value_counts()
+            counts = present.value_counts()
+            counts.index = counts.index.map(str)
             categories = [str(a) for a in spec.get("allowed") or counts.index]
             total = max(int(counts.sum()), 1)
             entry["categories"] = categories

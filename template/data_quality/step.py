@@ -17,7 +17,7 @@ from data_ingestion import contract, raw_layer
 from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers, content_hash, write_json, write_parquet
 from data_quality.profile import completeness, profile, reference_stats
-from data_quality.validate import validate
+from data_quality.validate import storage_dtypes, validate
 
 
 class DataQualityError(RuntimeError):
@@ -31,7 +31,8 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
     now = pd.Timestamp.now(tz="UTC").tz_convert(None)
     result = validate(raw, config, now)
 
-    write_parquet(result.accepted, layers.validated)
+    stored = storage_dtypes(result.accepted)
+    write_parquet(stored, layers.validated)
     write_parquet(result.quarantined, layers.quarantine)
     columns = contract.contract_columns(config)
     by_check = (result.failures["column"] + ":" + result.failures["check"]).value_counts().to_dict()
@@ -45,7 +46,7 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
         "completeness_accepted": completeness(result.accepted, columns),
         "failures_by_check": {k: int(v) for k, v in by_check.items()},
         "ignored_columns": sorted(set(map(str, raw.columns)) - set(columns)),
-        "validated_hash": content_hash(result.accepted),
+        "validated_hash": content_hash(stored),
         "validated_path": str(layers.validated),
         "quarantine_path": str(layers.quarantine),
     }

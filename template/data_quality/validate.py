@@ -17,7 +17,7 @@ FAILED_CHECKS = "_failed_checks"
 
 @dataclass
 class Validation:
-    accepted: pd.DataFrame  # contract columns, typed, every check passed
+    accepted: pd.DataFrame  # contract columns, typed (text as categories), every check passed
     quarantined: pd.DataFrame  # the raw rows as they came, plus FAILED_CHECKS
     failures: pd.DataFrame  # one row per (row, column, check) that failed
 
@@ -43,7 +43,7 @@ def validate(
     bad = raw.index.isin(reasons.index)
     quarantined = raw.loc[bad].copy()
     quarantined[FAILED_CHECKS] = reasons.reindex(quarantined.index).to_numpy()
-    accepted = _plain_dtypes(typed.loc[~bad].reset_index(drop=True))
+    accepted = typed.loc[~bad].reset_index(drop=True)
     return Validation(accepted, quarantined.reset_index(drop=True), failures)
 
 
@@ -73,9 +73,14 @@ def schema_failures_of(
     return pd.DataFrame({"row": pd.Series(dtype="int64"), "column": "", "check": ""}).iloc[:0]
 
 
-def _plain_dtypes(df: pd.DataFrame) -> pd.DataFrame:
-    """Nullable integer columns without nulls become plain int64 (what models expect)."""
-    for column in df.columns:
-        if isinstance(df[column].dtype, pd.Int64Dtype) and not df[column].isna().any():
-            df[column] = df[column].astype("int64")
-    return df
+def storage_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    """The accepted rows as stored and handed to models: categories become plain text and
+    nullable integer columns without nulls become int64."""
+    out = df.copy()
+    for column in out.columns:
+        dtype = out[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
+        elif isinstance(dtype, pd.Int64Dtype) and not out[column].isna().any():
+            out[column] = out[column].astype("int64")
+    return out

@@ -18,6 +18,9 @@ from data_ingestion.layers import Layers, content_hash, require_file, write_json
 from feature_engineering.pipeline import build_feature_pipeline, split_xy
 from feature_engineering.split import SPLITS, split_dataset
 
+# The pipeline is checked on at most this many training rows (the model fits it on all of them).
+CHECK_ROWS = 100_000
+
 
 def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
     config = settings.data
@@ -35,18 +38,14 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
         hashes[name] = content_hash(splits[name])
     dataset_hash = hashlib.sha256("".join(hashes[n] for n in SPLITS).encode()).hexdigest()
 
-    x_train, _ = split_xy(splits["train"], config)
-    matrix = build_feature_pipeline(config).fit(x_train)
-    names = [str(n) for n in matrix.get_feature_names_out()]
-    sample = matrix.transform(x_train.head(1000))
-    if not np.isfinite(sample).all():
-        raise ValueError("the feature pipeline produced non-finite values on the train split")
+    names = check_feature_pipeline(splits["train"], config, seed)
 
     manifest = {
         "dataset_hash": dataset_hash,
         "rows": {name: len(splits[name]) for name in SPLITS},
         "split_hashes": hashes,
         "split": {**(config.get("split") or {}), "seed": seed},
+        "feature_names_checked_on_rows": min(len(splits["train"]), CHECK_ROWS),
         "feature_names": names,
     }
     write_json(layers.features_manifest, manifest)
@@ -59,3 +58,18 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
         "test": len(splits["test"]),
         "features_out": len(names),
     }
+
+
+def check_feature_pipeline(train: pd.DataFrame, config: dict[str, Any], seed: int) -> list[str]:
+    """Fit the feature pipeline on (a sample of) the train split; return its feature names.
+
+    Fails loudly when the contract's columns cannot be turned into a finite numeric matrix.
+    """
+    x_train, _ = split_xy(train, config)
+    if len(x_train) > CHECK_ROWS:
+        x_train = x_train.sample(n=CHECK_ROWS, random_state=seed)
+    pipeline = build_feature_pipeline(config).fit(x_train)
+    matrix = pipeline.transform(x_train.head(1000))
+    if not np.isfinite(matrix).all():
+        raise ValueError("the feature pipeline produced non-finite values on the train split")
+    return [str(n) for n in pipeline.get_feature_names_out()]

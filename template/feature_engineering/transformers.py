@@ -32,13 +32,15 @@ class DateParts(TransformerMixin, BaseEstimator):
         ts = self._timestamps(X)
         self.feature_names_in_ = np.asarray([str(c) for c in _frame(X, ["timestamp"]).columns])
         self.n_features_in_ = 1
-        valid = ts.dropna()
-        self.fill_ = valid.sort_values().iloc[len(valid) // 2] if len(valid) else pd.Timestamp(0)
+        valid = ts.dropna().sort_values()
+        median = valid.iloc[len(valid) // 2] if len(valid) else pd.Timestamp(0)
+        # Kept as an int (nanoseconds since 1970), so skops can store the fitted transformer.
+        self.fill_ = int(median.value)
         return self
 
     def transform(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "fill_")
-        ts = self._timestamps(X).fillna(self.fill_)
+        ts = self._timestamps(X).fillna(pd.Timestamp(self.fill_))
         dt = ts.dt
         return np.column_stack(
             [

@@ -87,6 +87,7 @@ def card_context(settings: Any, client: MlflowClient) -> dict[str, Any]:
                 "family": family,
                 "mean": cv["mean"],
                 "std": cv["std"],
+                "stability": cv["stability"],
                 "folds": len(cv["scores"]),
                 "best": family == training["best_family"],
             }

@@ -59,10 +59,10 @@ def _ranking(fn: Callable[..., float]) -> Callable[[_Predictions], float]:
 METRICS: dict[str, dict[str, Callable[[_Predictions], float]]] = {
     "binary_classification": {
         "roc_auc": _ranking(skm.roc_auc_score),
-        "pr_auc": _ranking(skm.average_precision_score),
         "f1": lambda p: float(skm.f1_score(p.truth, p.flagged, zero_division=0)),
         "precision": lambda p: float(skm.precision_score(p.truth, p.flagged, zero_division=0)),
         "recall": lambda p: float(skm.recall_score(p.truth, p.flagged, zero_division=0)),
+        "pr_auc": _ranking(skm.average_precision_score),
     },
     "multiclass_classification": {
         "f1_macro": lambda p: float(

@@ -6,11 +6,12 @@ import time
 from typing import Any
 
 import mlflow
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from models import data, reports, tracking, tuning
 from models.candidates import baseline, estimator, model_pipeline
-from models.metrics import is_better
+from models.metrics import higher_is_better, is_better
 
 
 def pick_best(results: list[tuning.SearchResult], metric: str) -> tuning.SearchResult:
@@ -49,6 +50,18 @@ def search_all(settings: Any, splits: data.Splits) -> list[tuning.SearchResult]:
             )
         )
     return results
+
+
+def stability(result: tuning.SearchResult, base: tuning.SearchResult, metric: str) -> float:
+    """The spread of the fold scores that the model_training gate bounds.
+
+    For bounded scores (roc_auc, f1_macro) it is their standard deviation. An error such as rmse
+    is in the target's units, and some folds are harder than others for every model: there it is
+    the standard deviation of the fold's error as a share of the baseline's error on that fold.
+    """
+    if higher_is_better(metric):
+        return result.cv_std
+    return float(np.std(np.asarray(result.cv_scores) / np.asarray(base.cv_scores)))
 
 
 def _log_family(result: tuning.SearchResult, metric: str) -> None:
@@ -111,7 +124,13 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
                 }
             )
             _log_family(result, metric)
-        mlflow.log_metrics({f"cv_{metric}_mean": best.cv_mean, f"cv_{metric}_std": best.cv_std})
+        mlflow.log_metrics(
+            {
+                f"cv_{metric}_mean": best.cv_mean,
+                f"cv_{metric}_std": best.cv_std,
+                "cv_stability": stability(best, base, metric),
+            }
+        )
         example = X.head(5)
         model_uri, serialization = tracking.log_model(model, "model", example)
         baseline_uri, _ = tracking.log_model(baseline_model, "baseline", example)
@@ -133,7 +152,12 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
             "best_family": best.family,
             "best_params": best.params,
             "cv": {
-                r.family: {"mean": r.cv_mean, "std": r.cv_std, "scores": r.cv_scores}
+                r.family: {
+                    "mean": r.cv_mean,
+                    "std": r.cv_std,
+                    "stability": stability(r, base, metric),
+                    "scores": r.cv_scores,
+                }
                 for r in (base, *candidates)
             },
         }
@@ -152,6 +176,7 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
         "best": best.family,
         f"cv_{metric}": round(best.cv_mean, 4),
         "cv_std": round(best.cv_std, 4),
+        "cv_stability": round(stability(best, base, metric), 4),
         f"baseline_cv_{metric}": round(base.cv_mean, 4),
         "trials": sum(r.n_trials for r in candidates),
         "seconds": round(time.perf_counter() - started, 1),

@@ -63,6 +63,15 @@ def test_a_changed_source_starts_the_raw_layer_over(tmp_path: Path) -> None:
     assert any("source changed" in note for note in second["notes"])
 
 
+def test_a_full_refresh_source_replaces_the_raw_layer_every_run(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, incremental=False)
+    ingest.run(settings, {}, sleep=no_sleep)
+    second = ingest.run(settings, {}, sleep=no_sleep)
+    assert second["rows_new"] == 600 and second["loads"] == 1
+    assert any("full reload" in note for note in second["notes"])
+    assert len(read_raw(Layers(settings.data_dir))) == 600
+
+
 def test_files_are_loaded_incrementally_after_the_watermark(tmp_path: Path) -> None:
     df = generate(PROBLEM, 900, seed=4)
     write_csv(tmp_path / "landing/part-1.csv", df.iloc[:500])

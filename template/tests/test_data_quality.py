@@ -126,6 +126,23 @@ def test_text_in_a_numeric_csv_column_is_quarantined_end_to_end(tmp_path: Path) 
     }
 
 
+def test_timestamps_in_a_configured_format_are_read(tmp_path: Path) -> None:
+    df = generate(PROBLEM, 200, seed=6)
+    ts = contract.timestamp_column(CONFIG)
+    df[ts] = df[ts].dt.strftime("%d/%m/%Y %H:%M:%S")
+    (tmp_path / "in").mkdir()
+    df.to_csv(tmp_path / "in/a.csv", index=False)
+    settings = make_settings(tmp_path, type="files", path="in/a.csv", format="csv")
+    ingest.run(with_data(settings, timestamp_format="%d/%m/%Y %H:%M:%S"), {})
+    summary = validate_step.run(with_data(settings, timestamp_format="%d/%m/%Y %H:%M:%S"), {})
+    assert summary["rows_accepted"] == 200
+    # Without the format the day-first text is no ISO 8601 timestamp: quarantined, not guessed.
+    with pytest.raises(validate_step.DataQualityError):
+        validate_step.run(settings, {})
+    report = json.loads((settings.reports_dir / "data_quality.json").read_text())
+    assert report["failures_by_check"][f"{ts}:type(timestamp)"] == 200
+
+
 def test_too_many_quarantined_rows_fail_the_step_after_reporting(tmp_path: Path) -> None:
     settings = with_data(
         make_settings(tmp_path, faults={"unknown_category": 0.5}),

@@ -15,7 +15,7 @@ from data_ingestion import contract
 from data_ingestion import step as ingest
 from data_ingestion.sample import generate
 from data_quality import step as validate_step
-from data_quality.validate import validate
+from data_quality.validate import storage_dtypes, validate
 from feature_engineering import step as features_step
 from feature_engineering.pipeline import build_feature_pipeline, split_xy
 from feature_engineering.split import load_manifest, load_splits, split_dataset
@@ -29,7 +29,7 @@ TARGET = contract.target_column(CONFIG)
 
 @pytest.fixture(scope="module")
 def validated() -> pd.DataFrame:
-    return validate(generate(PROBLEM, 1500, seed=31), CONFIG).accepted
+    return storage_dtypes(validate(generate(PROBLEM, 1500, seed=31), CONFIG).accepted)
 
 
 def test_pipeline_turns_validated_columns_into_a_finite_numeric_matrix(
@@ -65,6 +65,19 @@ def test_fitted_pipeline_pickles_and_gives_the_same_output(validated: pd.DataFra
     pipeline = build_feature_pipeline(CONFIG).fit(x)
     restored = pickle.loads(pickle.dumps(pipeline))
     np.testing.assert_array_equal(restored.transform(x), pipeline.transform(x))
+
+
+def test_fitted_pipeline_round_trips_through_skops(validated: pd.DataFrame) -> None:
+    """skops stores data, not code: it must be able to hold the pipeline saved with the model."""
+    import skops.io
+
+    x, _ = split_xy(validated, CONFIG)
+    pipeline = build_feature_pipeline(CONFIG).fit(x)
+    data = skops.io.dumps(pipeline)
+    trusted = skops.io.get_untrusted_types(data=data)
+    assert {t for t in trusted if not t.startswith("feature_engineering.")} <= {"numpy.dtype"}
+    restored = skops.io.loads(data, trusted=trusted)
+    np.testing.assert_allclose(restored.transform(x), pipeline.transform(x))
 
 
 def test_pipeline_can_output_a_dataframe_with_feature_names(validated: pd.DataFrame) -> None:

@@ -35,7 +35,9 @@ def test_shap_values_add_up_to_the_model_output(trained: Trained, family: str) -
     if explanation.per_class is not None:
         predicted = np.argmax(raw, axis=1)
         raw = raw[np.arange(len(raw)), predicted]
-    np.testing.assert_allclose(explanation.values.sum(axis=1) + explanation.base_values, raw, atol=1e-4)
+    np.testing.assert_allclose(
+        explanation.values.sum(axis=1) + explanation.base_values, raw, atol=1e-4
+    )
 
     importance = explanation.global_importance()
     assert list(importance.index) != [] and set(importance.index) == set(names)

@@ -76,4 +76,6 @@ def test_weak_slices_become_limitations() -> None:
             {"column": "region", "value": "east", "rows": 40, "metrics": {"rmse": None}},
         ],
     }
-    assert weak_slices(evaluation) == ["rmse is 12.000 on region=north (80 rows) against 10.000 overall"]
+    assert weak_slices(evaluation) == [
+        "rmse is 12.000 on region=north (80 rows) against 10.000 overall"
+    ]

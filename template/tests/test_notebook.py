@@ -24,7 +24,9 @@ def test_notebook_is_committed_without_outputs() -> None:
 def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
     make_settings(tmp_path)  # a copy of configs/data.yaml for the notebook's own Settings
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    parameters = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    parameters = next(
+        i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])
+    )
     injected = f"PROJECT_ROOT = {json.dumps(str(tmp_path))}\nSAMPLE_ROWS = 500"
     nb.cells.insert(parameters + 1, nbformat.v4.new_code_cell(injected))
 

@@ -57,10 +57,24 @@ def render() -> bytes:
     return generate_latest()
 
 
+_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
+def observe_request(route: str, method: str, status: int, seconds: float) -> None:
+    """Count a request and observe its latency (label children cached per route and status)."""
+    key = (route, method, status)
+    children = _children.get(key)
+    if children is None:
+        children = (REQUESTS.labels(route, method, str(status)), LATENCY.labels(route))
+        _children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
+
+
 def observe_predictions(kind: str, labels: list[object], probability: list[float] | None) -> None:
     if kind == "regression":
         for value in labels:
-            VALUE.observe(float(value))  # type: ignore[arg-type]
+            VALUE.observe(float(value))  # type: ignore[arg-type]  # regression labels are floats
         PREDICTIONS.labels("value").inc(len(labels))
         return
     for label in labels:

@@ -3,11 +3,12 @@ access log. (Starlette's BaseHTTPMiddleware would cost more per request than a p
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,6 +17,9 @@ from deployment.api import metrics
 
 access = logging.getLogger("deployment.access")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# Generated ids: a random prefix per process and a counter (unique without a syscall each).
+_PREFIX = secrets.token_hex(6)
+_COUNTER = itertools.count(1)
 
 
 class BodyTooLargeError(Exception):
@@ -58,8 +62,7 @@ class ServingMiddleware:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
-            metrics.REQUESTS.labels(path, scope["method"], str(status)).inc()
-            metrics.LATENCY.labels(path).observe(elapsed)
+            metrics.observe_request(path, scope["method"], status, elapsed)
             if self.access_log:
                 access.info(
                     "request",
@@ -95,7 +98,7 @@ def _request_id(scope: Scope) -> str:
             if REQUEST_ID.fullmatch(candidate):
                 return candidate
             break
-    return uuid.uuid4().hex
+    return f"{_PREFIX}{next(_COUNTER):010x}"
 
 
 def _content_length(scope: Scope) -> int | None:
