@@ -7,6 +7,7 @@ from typing import Any
 
 import mlflow
 import numpy as np
+import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from models import data, reports, tracking, tuning
@@ -23,11 +24,22 @@ def pick_best(results: list[tuning.SearchResult], metric: str) -> tuning.SearchR
     return best
 
 
+def search_rows(
+    X: pd.DataFrame, y: pd.Series, exp: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows cross-validation and the search use: all, or a seeded sample of `max_rows`."""
+    limit = int(exp["search"].get("max_rows") or len(X))
+    if len(X) <= limit:
+        return X, y
+    sample = X.sample(n=limit, random_state=int(exp["seed"])).index
+    return X.loc[sample], y.loc[sample]
+
+
 def search_all(settings: Any, splits: data.Splits) -> list[tuning.SearchResult]:
     """The baseline's fold scores followed by each candidate family's search result."""
     exp = settings.experiment
     problem_type, metric, seed = exp["problem_type"], exp["primary_metric"], int(exp["seed"])
-    X, y = splits.xy(splits.development)
+    X, y = search_rows(*splits.xy(splits.development), exp)
     prepared = tuning.prepare_folds(
         settings.data, X, y, problem_type=problem_type, n_splits=int(exp["cv"]["folds"]), seed=seed
     )
@@ -149,6 +161,7 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
             "dataset_hash": dataset_hash,
             "git_commit": commit,
             "rows": splits.rows(),
+            "rows_searched": len(search_rows(X, y, exp)[0]),
             "best_family": best.family,
             "best_params": best.params,
             "cv": {

@@ -1,5 +1,6 @@
 """Gate `data_pipeline`: the data contract is present, accepted rows are 100 % schema-compliant,
-completeness meets its threshold, quarantine counts reconcile, and the data tests pass.
+completeness meets its threshold, quarantine counts reconcile, the data tests pass, and the
+orchestrator loads the pipeline definitions.
 
 Static checks use only the standard library; full checks need the project installed and the
 data produced by `make pipeline` (they say so when it is missing).
@@ -142,6 +143,67 @@ def check_data_tests(ctx: Context) -> Check:
     return Check("data tests pass", PASS if done.returncode == 0 else FAIL, lines[-1])
 
 
+# The orchestrator's definitions, loaded the way its scheduler loads them, in a fresh interpreter
+# of the project: `python -c SCRIPT <folder> <heavy module>...`. Each script prints one JSON line,
+# {"pipelines": [...], "errors": {where: why}}; a definition file that takes a second or more to
+# load, or imports a heavy module while loading, is an error (schedulers load them again and again).
+ORCHESTRATION_LOADERS: dict[str, tuple[str, str]] = {
+    "airflow": (
+        "airflow_dags",
+        """
+import json, os, sys, tempfile
+home = tempfile.mkdtemp(prefix="airflow-home-")
+os.environ.update(AIRFLOW_HOME=home, AIRFLOW__CORE__LOAD_EXAMPLES="False",
+                  AIRFLOW__CORE__DAGS_FOLDER=sys.argv[1])
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder=sys.argv[1])
+errors = dict(bag.import_errors)
+for stat in bag.dagbag_stats:
+    if stat.duration.total_seconds() >= 1.0:
+        errors[stat.file] = f"parsed in {stat.duration.total_seconds():.2f} s (limit 1 s)"
+heavy = [m for m in sys.argv[2:] if m in sys.modules]
+if heavy:
+    errors["imports"] = "imported while parsing: " + ", ".join(heavy)
+print(json.dumps({"pipelines": sorted(bag.dag_ids), "errors": errors}))
+""",
+    ),
+}
+# Imported by the steps when they run, never while an orchestrator loads the definitions.
+HEAVY_MODULES = ("pandas", "sklearn", "lightgbm", "mlflow", "optuna", "shap", "matplotlib")
+ORCHESTRATED_PIPELINES = ("data_pipeline", "training")
+
+
+def check_orchestration_loads(ctx: Context) -> Check:
+    """The chosen orchestrator loads the pipeline definitions without errors."""
+    name = "orchestration definitions load"
+    orchestrator = ctx.answers.get("orchestrator", "")
+    if orchestrator not in ORCHESTRATION_LOADERS:
+        return Check(name, FAIL, f"no loader for orchestrator {orchestrator!r}")
+    folder, script = ORCHESTRATION_LOADERS[orchestrator]
+    if not (ctx.root / folder).is_dir():
+        return Check(name, FAIL, f"{folder}/ is missing")
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(ctx.root / folder), *HEAVY_MODULES],
+        cwd=ctx.root,
+        capture_output=True,
+        text=True,
+        timeout=int(_config(ctx).get("orchestration_timeout_seconds", 300)),
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode or not lines:
+        tail = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
+        return Check(name, FAIL, f"{orchestrator}: loading {folder}/ failed: {tail}")
+    loaded = json.loads(lines[-1])
+    missing = [p for p in ORCHESTRATED_PIPELINES if p not in loaded["pipelines"]]
+    problems = [f"{k}: {str(v).strip().splitlines()[-1]}" for k, v in loaded["errors"].items()]
+    problems += [f"pipeline {p} not defined" for p in missing]
+    pipelines = ", ".join(loaded["pipelines"]) or "none"
+    if problems:
+        detail = f"{orchestrator}: " + "; ".join(problems) + f" (loaded: {pipelines})"
+        return Check(name, FAIL, detail)
+    return Check(name, PASS, f"{orchestrator} loads {folder}/: {pipelines}")
+
+
 def _data_config(ctx: Context) -> dict[str, Any]:
     import yaml
 
@@ -162,5 +224,6 @@ GATE = PhaseGate(
         check_completeness,
         check_quarantine_reconciles,
         check_data_tests,
+        check_orchestration_loads,
     ],
 )

@@ -10,12 +10,13 @@ import textwrap
 from pathlib import Path
 
 import mlflow
+import pandas as pd
 import pytest
 from conftest import Settings, Trained, model_settings, tracking_env
 from mlflow import MlflowClient
 
 from models import data
-from models.train_step import search_all
+from models.train_step import search_all, search_rows
 from models.tuning import SearchResult
 
 
@@ -127,3 +128,13 @@ def test_tracking_artifacts_stay_inside_the_project(trained: Trained) -> None:
     experiment = mlflow.get_experiment(trained.state["training"]["experiment_id"])
     assert experiment.artifact_location == (trained.settings.root / "mlruns").as_uri()
     assert any(p.is_dir() for p in (trained.settings.root / "mlruns").iterdir())
+
+
+def test_search_uses_a_seeded_sample_of_large_data() -> None:
+    X = pd.DataFrame({"x": range(1000)})
+    y = pd.Series(range(1000))
+    experiment = {"seed": 5, "search": {"max_rows": 300}}
+    X_small, y_small = search_rows(X, y, experiment)
+    assert len(X_small) == 300 and X_small.index.equals(y_small.index)
+    assert search_rows(X, y, experiment)[0].index.equals(X_small.index)
+    assert search_rows(X, y, {"seed": 5, "search": {"max_rows": 5000}})[0] is X

@@ -9,7 +9,6 @@ import logging
 import re
 import secrets
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,24 +39,45 @@ class ServingMiddleware:
         header_id = request_id.encode()
         status = 500
         response_started = False
+        too_large = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
+            if too_large and not response_started:
+                # The body went over the limit while the app read it (the app may have
+                # turned that into a 400): answer 413 instead, once, and drop the rest.
+                response_started, status = True, 413
+                await _too_large(send, request_id, header_id, self.max_body_bytes)
+                return
+            if too_large:
+                return
             if message["type"] == "http.response.start":
                 status, response_started = message["status"], True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", header_id)]
             await send(message)
 
+        async def limited() -> Message:
+            nonlocal too_large, seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body_bytes:
+                    too_large = True
+                    raise BodyTooLargeError
+            return message
+
+        seen = 0
         try:
             declared = _content_length(scope)
             if declared is not None and declared > self.max_body_bytes:
-                await _too_large(send_with_id, request_id, self.max_body_bytes)
+                status, response_started = 413, True
+                await _too_large(send, request_id, header_id, self.max_body_bytes)
             else:
-                await self.app(scope, self._limited(receive), send_with_id)
+                await self.app(scope, limited, send_with_id)
         except BodyTooLargeError:
-            if response_started:
-                raise
-            await _too_large(send_with_id, request_id, self.max_body_bytes)
+            if not response_started:
+                status, response_started = 413, True
+                await _too_large(send, request_id, header_id, self.max_body_bytes)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
@@ -74,21 +94,6 @@ class ServingMiddleware:
                         "duration_ms": round(elapsed * 1000, 3),
                     },
                 )
-
-    def _limited(self, receive: Receive) -> Receive:
-        seen = 0
-        limit = self.max_body_bytes
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise BodyTooLargeError
-            return message
-
-        return limited
 
 
 def _request_id(scope: Scope) -> str:
@@ -111,7 +116,7 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(send: Any, request_id: str, limit: int) -> None:
+async def _too_large(send: Send, request_id: str, header_id: bytes, limit: int) -> None:
     body = json.dumps(
         {
             "error": "payload_too_large",
@@ -123,7 +128,11 @@ async def _too_large(send: Any, request_id: str, limit: int) -> None:
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"connection", b"close"),
+                (b"x-request-id", header_id),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
