@@ -30,6 +30,26 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], str]] = {
     "{% if ci_provider == 'gitlab' %}.gitlab-ci.yml{% endif %}": lambda a: (
         ".gitlab-ci.yml" if a["ci_provider"] == "gitlab" else ""
     ),
+    # Serving and deployment: the API for realtime/hybrid, the batch job for batch/hybrid,
+    # Kubernetes overlays by execution mode.
+    **{
+        f"{{% if deployment_mode in ['realtime', 'hybrid'] %}}{name}{{% endif %}}": (
+            lambda a, name=name: name if a["deployment_mode"] in ("realtime", "hybrid") else ""
+        )
+        for name in ("api", "test_api.py", "test_api_fuzz.py", "bench")
+    },
+    **{
+        f"{{% if deployment_mode in ['batch', 'hybrid'] %}}{name}{{% endif %}}": (
+            lambda a, name=name: name if a["deployment_mode"] in ("batch", "hybrid") else ""
+        )
+        for name in ("batch", "test_batch.py")
+    },
+    "{% if execution_mode != 'quick' %}prod{% endif %}": lambda a: (
+        "prod" if a["execution_mode"] != "quick" else ""
+    ),
+    "{% if execution_mode == 'enterprise' %}staging{% endif %}": lambda a: (
+        "staging" if a["execution_mode"] == "enterprise" else ""
+    ),
 }
 
 

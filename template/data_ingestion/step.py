@@ -28,20 +28,24 @@ def run(
     current = fingerprint(config)
     manifest = raw_layer.load_manifest(layers)
     notes: list[str] = []
-    if manifest is None:
-        manifest = raw_layer.reset(layers, current)
-    elif manifest["source_fingerprint"] != current:
-        manifest = raw_layer.reset(layers, current)
+    start_over = manifest is None
+    if manifest is not None and manifest["source_fingerprint"] != current:
+        start_over = True
         notes.append("the source changed: earlier raw loads were removed")
-    elif not source.get("incremental", True) and manifest["loads"]:
-        manifest = raw_layer.reset(layers, current)
+    elif manifest is not None and not source.get("incremental", True) and manifest["loads"]:
+        start_over = True
         notes.append("source.incremental is false: full reload")
+    if start_over or manifest is None:
+        manifest = raw_layer.empty_manifest(current)
 
+    # Read and check first: a failing read leaves the raw layer as it was.
     batch = read_source(config, settings.root, already_read=manifest["files"], sleep=sleep)
     notes += batch.notes
     frame = batch.frame
     if len(frame.columns):
         contract.require_columns(frame.columns, config, f"the {source['type']} source")
+    if start_over:
+        manifest = raw_layer.reset(layers, current)
 
     new, skipped = _newer_than_watermark(frame, config, manifest["watermark"], source["type"])
     entry = None

@@ -86,6 +86,43 @@ def _log_family(result: tuning.SearchResult, metric: str) -> None:
         mlflow.log_metrics({"n_trials": result.n_trials, "search_seconds": result.seconds})
 
 
+def _log_run(
+    settings: Any,
+    base: tuning.SearchResult,
+    candidates: list[tuning.SearchResult],
+    best: tuning.SearchResult,
+) -> None:
+    """Tags, parameters and cross-validation metrics of the active run (one child per family)."""
+    exp = settings.experiment
+    metric = exp["primary_metric"]
+    mlflow.log_params(
+        {
+            "seed": exp["seed"],
+            "primary_metric": metric,
+            "cv_folds": exp["cv"]["folds"],
+            "n_trials": exp["search"]["n_trials"],
+            "timeout_seconds": exp["search"]["timeout_seconds"],
+            "best_family": best.family,
+            **{f"best_{name}": value for name, value in best.params.items()},
+        }
+    )
+    for result in (base, *candidates):
+        mlflow.log_metrics(
+            {
+                f"cv_{metric}_mean_{result.family}": result.cv_mean,
+                f"cv_{metric}_std_{result.family}": result.cv_std,
+            }
+        )
+        _log_family(result, metric)
+    mlflow.log_metrics(
+        {
+            f"cv_{metric}_mean": best.cv_mean,
+            f"cv_{metric}_std": best.cv_std,
+            "cv_stability": stability(best, base, metric),
+        }
+    )
+
+
 def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     exp = settings.experiment
@@ -96,10 +133,8 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
     with threadpool_limits(limits=int(exp.get("threads", 1))):
         base, *candidates = search_all(settings, splits)
         best = pick_best(candidates, metric)
-        model = model_pipeline(
-            settings.data, estimator(best.family, problem_type, best.params, seed)
-        )
-        model.fit(X, y)
+        final = estimator(best.family, problem_type, best.params, seed)
+        model = model_pipeline(settings.data, final).fit(X, y)
         baseline_model = model_pipeline(settings.data, baseline(problem_type)).fit(X, y)
 
     experiment_id = tracking.configure(settings)
@@ -117,37 +152,14 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
         )
         mlflow.log_params(
             {
-                "seed": seed,
-                "primary_metric": metric,
-                "cv_folds": exp["cv"]["folds"],
-                "n_trials": exp["search"]["n_trials"],
-                "timeout_seconds": exp["search"]["timeout_seconds"],
                 "dataset_hash": dataset_hash,
-                "best_family": best.family,
                 **{f"rows_{name}": count for name, count in splits.rows().items()},
-                **{f"best_{name}": value for name, value in best.params.items()},
             }
         )
-        for result in (base, *candidates):
-            mlflow.log_metrics(
-                {
-                    f"cv_{metric}_mean_{result.family}": result.cv_mean,
-                    f"cv_{metric}_std_{result.family}": result.cv_std,
-                }
-            )
-            _log_family(result, metric)
-        mlflow.log_metrics(
-            {
-                f"cv_{metric}_mean": best.cv_mean,
-                f"cv_{metric}_std": best.cv_std,
-                "cv_stability": stability(best, base, metric),
-            }
-        )
-        example = X.head(5)
-        model_uri, serialization = tracking.log_model(model, "model", example)
-        baseline_uri, _ = tracking.log_model(baseline_model, "baseline", example)
+        _log_run(settings, base, candidates, best)
+        model_uri, serialization = tracking.log_model(model, "model", X.head(5))
+        baseline_uri, _ = tracking.log_model(baseline_model, "baseline", X.head(5))
         mlflow.set_tag("serialization_format", serialization)
-
         report = {
             "run_id": run_id,
             "experiment_id": experiment_id,
@@ -174,13 +186,12 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
                 for r in (base, *candidates)
             },
         }
-        results_path = settings.root / "experiments" / "results" / f"{run_id}.json"
-        reports.write(
+        results = reports.write(
             settings.root / "experiments" / "results",
             f"{run_id}.json",
             {**report, "searches": [r.to_dict() for r in (base, *candidates)]},
         )
-        mlflow.log_artifact(str(results_path), artifact_path="experiments")
+        mlflow.log_artifact(str(results), artifact_path="experiments")
     reports.write(settings.reports_dir, reports.TRAINING, report)
 
     state.update(model=model, baseline_model=baseline_model, training=report)

@@ -157,7 +157,7 @@ os.environ.update(AIRFLOW_HOME=home, AIRFLOW__CORE__LOAD_EXAMPLES="False",
                   AIRFLOW__CORE__DAGS_FOLDER=sys.argv[1])
 from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
-errors = dict(bag.import_errors)
+errors = {os.path.relpath(f, sys.argv[1]): e for f, e in bag.import_errors.items()}
 for stat in bag.dagbag_stats:
     if stat.duration.total_seconds() >= 1.0:
         errors[stat.file] = f"parsed in {stat.duration.total_seconds():.2f} s (limit 1 s)"
@@ -194,7 +194,10 @@ def check_orchestration_loads(ctx: Context) -> Check:
         tail = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
         return Check(name, FAIL, f"{orchestrator}: loading {folder}/ failed: {tail}")
     loaded = json.loads(lines[-1])
-    missing = [p for p in ORCHESTRATED_PIPELINES if p not in loaded["pipelines"]]
+    expected = list(ORCHESTRATED_PIPELINES)
+    if ctx.answers.get("deployment_mode") in ("batch", "hybrid"):
+        expected.append("batch_inference")
+    missing = [p for p in expected if p not in loaded["pipelines"]]
     problems = [f"{k}: {str(v).strip().splitlines()[-1]}" for k, v in loaded["errors"].items()]
     problems += [f"pipeline {p} not defined" for p in missing]
     pipelines = ", ".join(loaded["pipelines"]) or "none"

@@ -67,8 +67,11 @@ def check_beats_baseline(ctx: Context) -> Check:
     """The best model's test primary metric beats the baseline's by more than the threshold."""
     name = "beats baseline"
     evaluation = _report(ctx, "evaluation.json")
-    if evaluation is None:
+    training = _report(ctx, "training.json")
+    if evaluation is None or training is None:
         return _missing(name, "reports/evaluation.json")
+    if evaluation["run_id"] != training["run_id"]:
+        return Check(name, FAIL, f"the evaluation is of another run than training: {RUN_PIPELINE}")
     metric = evaluation["primary_metric"]
     model, base = evaluation["model"][metric], evaluation["baseline"][metric]
     gain = model - base if metric not in LOWER_IS_BETTER else base - model
@@ -189,6 +192,9 @@ def check_model_card(ctx: Context) -> Check:
     registration = _report(ctx, "registration.json")
     if registration is None:
         return _missing(name, "reports/registration.json")
+    training = _report(ctx, "training.json")
+    if training is not None and registration["run_id"] != training["run_id"]:
+        return Check(name, FAIL, f"the registered version is of another run: {RUN_PIPELINE}")
     stem = f"{registration['model_name']}-v{registration['version']}"
     paths = [Path("model_cards/cards") / f"{stem}.{ext}" for ext in ("md", "html")]
     missing = [str(p) for p in paths if not (ctx.root / p).is_file()]

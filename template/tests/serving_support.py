@@ -1,8 +1,9 @@
 """A small registered champion for the deployment tests, trained once per test session.
 
 The real pipeline steps (ingest, validate, features) run on a few hundred rows in a throw-away
-copy of the project (`data_fixtures.make_settings`); a small LightGBM model is fitted on the train split, logged to a temporary
-MLflow store, registered and given the champion alias, exactly as `make pipeline` leaves it.
+copy of the project (`data_fixtures.make_settings`); a small LightGBM model is fitted on the
+train split, logged to a temporary MLflow store, registered and given the champion alias, as
+`make pipeline` leaves it.
 """
 
 from __future__ import annotations

@@ -143,6 +143,18 @@ def test_a_file_missing_a_contract_column_is_a_clear_error(tmp_path: Path) -> No
     assert not (settings.data_dir / "raw/load=000001").exists()
 
 
+def test_a_failing_read_leaves_the_raw_layer_as_it_was(tmp_path: Path) -> None:
+    first = ingest.run(make_settings(tmp_path), {}, sleep=no_sleep)
+    df = generate(PROBLEM, 50, seed=1).drop(columns=[contract.timestamp_column(CONFIG)])
+    write_csv(tmp_path / "in/a.csv", df)
+    moved = make_settings(tmp_path, type="files", path="in/a.csv", format="csv")
+    with pytest.raises(contract.DataContractError):
+        ingest.run(moved, {}, sleep=no_sleep)
+    manifest = read_json(Layers(moved.data_dir).raw_manifest)
+    assert manifest["dataset_version"][:12] == first["dataset_version"]
+    assert len(read_raw(Layers(moved.data_dir))) == 600
+
+
 def test_transient_read_errors_are_retried_with_exponential_backoff(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,15 +13,15 @@ from airflow_dags.common import (
     dag_options,
     load_config,
     run_pipeline_step,
+    schedule,
     step_timeout,
 )
 
 CONFIG = load_config()
-PIPELINE = CONFIG["pipelines"]["data_pipeline"]
 
 
 @dag(
-    schedule=PIPELINE.get("schedule"),
+    schedule=schedule(CONFIG, "data_pipeline"),
     doc_md=__doc__,
     **dag_options(CONFIG, "data_pipeline"),
 )

@@ -2,33 +2,27 @@
 
 `register` is the pipeline's own register step: it records the model version and promotes it
 only when the model_training gate allows, so the gate is never re-implemented here. The DAG runs
-after each `data_pipeline` run (schedule `after_data_pipeline`) or on its own cron schedule."""
+after each `data_pipeline` run (schedule `after_data_pipeline` in configs/orchestration.yaml) or
+on its own cron schedule."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 
 from airflow_dags.common import (
-    AFTER_DATA_PIPELINE,
-    FEATURES_ASSET,
     dag_options,
     load_config,
     run_pipeline_step,
+    schedule,
     step_timeout,
 )
 
 CONFIG = load_config()
-PIPELINE = CONFIG["pipelines"]["training"]
-SCHEDULE = PIPELINE.get("schedule")
 
 
-@dag(
-    schedule=Asset(FEATURES_ASSET) if SCHEDULE == AFTER_DATA_PIPELINE else SCHEDULE,
-    doc_md=__doc__,
-    **dag_options(CONFIG, "training"),
-)
+@dag(schedule=schedule(CONFIG, "training"), doc_md=__doc__, **dag_options(CONFIG, "training"))
 def training() -> None:
     @task(execution_timeout=step_timeout(CONFIG, "train"))
     def train() -> dict[str, Any]:

@@ -196,9 +196,7 @@ def _ordinal_encoder(t: OrdinalEncoder) -> Step:
         raise NotCompilableError("OrdinalEncoder without use_encoded_value, or infrequent")
     maps = _category_maps(t.categories_)
     unknown, encoded_missing = float(t.unknown_value), float(t.encoded_missing_value)
-    missing_codes = [
-        encoded_missing if (_NONE in m or _NAN in m) else unknown for m in maps
-    ]
+    missing_codes = [encoded_missing if (_NONE in m or _NAN in m) else unknown for m in maps]
 
     def run(X: np.ndarray) -> np.ndarray:
         out = np.empty(X.shape, dtype="float64")

@@ -155,9 +155,10 @@ class InputSchema:
     def _check(self, column: Column, series: pd.Series) -> tuple[pd.Series, pd.Series]:
         missing = series.isna()
         if column.role == "timestamp":
-            parsed = pd.Series(contract.parse_timestamps(series, {
-                "timestamp_format": self.timestamp_format
-            }), index=series.index)
+            parsed = pd.Series(
+                contract.parse_timestamps(series, {"timestamp_format": self.timestamp_format}),
+                index=series.index,
+            )
             years = parsed.dt.year
             bad = (parsed.isna() & ~missing) | ~(years.between(*YEAR_RANGE) | parsed.isna())
             return parsed, bad

@@ -34,8 +34,13 @@ class PredictionLog:
     def enabled(self) -> bool:
         return self.directory is not None
 
-    def add(self, request_id: str, model: dict[str, str], rows: list[dict[str, Any]],
-            outputs: list[dict[str, Any]]) -> None:
+    def add(
+        self,
+        request_id: str,
+        model: dict[str, str],
+        rows: list[dict[str, Any]],
+        outputs: list[dict[str, Any]],
+    ) -> None:
         if self.directory is None:
             return
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
