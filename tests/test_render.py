@@ -21,36 +21,20 @@ from ml_scaffold import schema
 
 TEMPLATE = ROOT / "template"
 
-# Every Jinja condition used in a template path, and what it renders to for given answers.
-# A new conditional path must be added here, so the expected file set stays explicit.
-PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "{% if ci_provider == 'github' %}.github{% endif %}": lambda a: (
-        ".github" if a["ci_provider"] == "github" else ""
-    ),
-    "{% if ci_provider == 'gitlab' %}.gitlab-ci.yml{% endif %}": lambda a: (
-        ".gitlab-ci.yml" if a["ci_provider"] == "gitlab" else ""
-    ),
-    # Serving and deployment: the API for realtime/hybrid, the batch job for batch/hybrid,
-    # Kubernetes overlays by execution mode.
-    **{
-        f"{{% if deployment_mode in ['realtime', 'hybrid'] %}}{name}{{% endif %}}": (
-            lambda a, name=name: name if a["deployment_mode"] in ("realtime", "hybrid") else ""
-        )
-        for name in ("api", "test_api.py", "test_api_fuzz.py", "bench")
-    },
-    **{
-        f"{{% if deployment_mode in ['batch', 'hybrid'] %}}{name}{{% endif %}}": (
-            lambda a, name=name: name if a["deployment_mode"] in ("batch", "hybrid") else ""
-        )
-        for name in ("batch", "test_batch.py")
-    },
-    "{% if execution_mode != 'quick' %}prod{% endif %}": lambda a: (
-        "prod" if a["execution_mode"] != "quick" else ""
-    ),
-    "{% if execution_mode == 'enterprise' %}staging{% endif %}": lambda a: (
-        "staging" if a["execution_mode"] == "enterprise" else ""
-    ),
+# Every Jinja condition used in a template path (`{% if COND %}name{% endif %}`), as the
+# predicate a file set is expected from. A new condition must be added here, so the expected file
+# set per answers stays explicit rather than re-derived by Jinja.
+PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "ci_provider == 'github'": lambda a: a["ci_provider"] == "github",
+    "ci_provider == 'gitlab'": lambda a: a["ci_provider"] == "gitlab",
+    "deployment_mode in ['batch', 'hybrid']": lambda a: a["deployment_mode"] != "realtime",
+    "deployment_mode in ['realtime', 'hybrid']": lambda a: a["deployment_mode"] != "batch",
+    "execution_mode != 'quick'": lambda a: a["execution_mode"] != "quick",
+    "execution_mode == 'enterprise'": lambda a: a["execution_mode"] == "enterprise",
+    "orchestrator == 'airflow'": lambda a: a["orchestrator"] == "airflow",
+    "data_source == 'files'": lambda a: a["data_source"] == "files",
 }
+CONDITIONAL_SEGMENT = re.compile(r"\{% if (.+?) %\}(.*?)\{% endif %\}")
 
 
 def expected_files(answers: dict[str, Any]) -> set[str]:
@@ -62,9 +46,13 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
         if "{{_copier_conf.answers_file}}" in rel:
             continue
         rel = rel.replace("{{project_slug}}", answers["project_slug"])
-        for condition in re.findall(r"\{%.*?%\}.*?\{% endif %\}", rel):
+
+        def segment(match: re.Match[str]) -> str:
+            condition, name = match.groups()
             assert condition in PATH_CONDITIONS, f"add {condition!r} to PATH_CONDITIONS"
-            rel = rel.replace(condition, PATH_CONDITIONS[condition](answers))
+            return name if PATH_CONDITIONS[condition](answers) else ""
+
+        rel = CONDITIONAL_SEGMENT.sub(segment, rel)
         parts = rel.split("/")
         if all(parts):  # an empty segment means the condition dropped the file
             out.add(rel)
@@ -79,14 +67,17 @@ def rendered_files(root: Path) -> set[str]:
     }
 
 
-# A lone `}}` closes nested dicts in Python; an opening `{{`, `{%` or `%}` is a leftover.
-JINJA_MARKERS = re.compile(r"\{%|%\}|(?<!\$)\{\{")
+# An opening `{{` or `{%` is a leftover; closing ones alone are ordinary Python (`}}` ends
+# nested dicts, `%}` ends an f-string percent format).
+JINJA_MARKERS = re.compile(r"\{%|(?<!\$)\{\{")
 
 
 def assert_clean_and_parseable(root: Path) -> None:
     for rel in rendered_files(root):
         path = root / rel
         text = path.read_text(encoding="utf-8")
+        if path.suffix == ".j2":  # runtime Jinja templates of the project (model cards)
+            continue
         # GitHub Actions expressions `${{ ... }}` are kept on purpose.
         leftover = JINJA_MARKERS.findall(re.sub(r"\$\{\{.*?\}\}", "", text))
         assert not leftover, f"leftover Jinja in {rel}: {leftover}"
