@@ -5,7 +5,8 @@
   rollback), without a restart.
 
 The token is read from the environment variable named by `api_token_env` in
-configs/continuous_training.yaml (CT_API_TOKEN); while it is unset the endpoints answer 503.
+configs/continuous_training.yaml (CT_API_TOKEN); while it is unset the endpoints answer 403.
+They are left out of the OpenAPI schema: they are not part of the prediction contract.
 Mount with `app.include_router(admin_router(settings))`.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +22,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from continuous_training import config, triggers
+
+BEARER = HTTPBearer(auto_error=False)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
 class RetrainRequest(BaseModel):
@@ -30,17 +34,21 @@ class RetrainRequest(BaseModel):
 
 def admin_router(settings: Any) -> APIRouter:
     env_name = str(config.load(settings)["api_token_env"])
-    bearer = HTTPBearer(auto_error=False)
 
-    def authorised(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+    def authorised(credentials: Credentials) -> None:
         expected = os.environ.get(env_name)
         if not expected:
-            raise HTTPException(503, f"admin endpoints disabled: {env_name} is not set")
+            raise HTTPException(403, f"admin endpoints disabled: {env_name} is not set")
         given = credentials.credentials if credentials else ""
         if not secrets.compare_digest(given.encode(), expected.encode()):
             raise HTTPException(401, "missing or wrong bearer token")
 
-    router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(authorised)])
+    router = APIRouter(
+        prefix="/admin",
+        tags=["admin"],
+        dependencies=[Depends(authorised)],
+        include_in_schema=False,
+    )
 
     @router.post("/retrain", status_code=202)
     async def retrain(body: RetrainRequest) -> dict[str, Any]:

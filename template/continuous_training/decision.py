@@ -37,7 +37,13 @@ def decide(
 
     def result(promote: bool, reason: str) -> Decision:
         return Decision(
-            promote, reason, metric, challenger, champion, improvement, min_improvement,
+            promote,
+            reason,
+            metric,
+            challenger,
+            champion,
+            improvement,
+            min_improvement,
             gates_passed,
         )
 

@@ -22,7 +22,9 @@ def client(settings: Any) -> MlflowClient:
 
 def aliases(settings: Any) -> tuple[str, str]:
     registry = settings.experiment["registry"]
-    return registry.get("champion_alias", "champion"), registry.get("challenger_alias", "challenger")
+    return registry.get("champion_alias", "champion"), registry.get(
+        "challenger_alias", "challenger"
+    )
 
 
 def champion_version(settings: Any) -> str | None:

@@ -46,8 +46,12 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
         steps = retrain.run_training_steps(settings, state)
         outcome = retrain.judge(settings, state, float(ct["promotion"]["min_improvement"]))
     except Exception as exc:
-        audit.append(log_path, "retraining_failed", triggers=trigger_info,
-                     error=f"{type(exc).__name__}: {exc}")
+        audit.append(
+            log_path,
+            "retraining_failed",
+            triggers=trigger_info,
+            error=f"{type(exc).__name__}: {exc}",
+        )
         raise
     triggers.consume_requests(settings, requests)
     card = _card(settings, state)

@@ -133,10 +133,13 @@ def registry_of(result: dict[str, Any], now: float | None = None) -> CollectorRe
     labels = ["model_version", "metric"]
     online = Gauge(m.ONLINE_QUALITY, "Metric on labelled live rows", labels, registry=registry)
     offline = Gauge(m.OFFLINE_QUALITY, "Metric on the test split", labels, registry=registry)
-    drop = Gauge(m.ONLINE_QUALITY_DROP, "How much worse online is than offline (share)",
-                 labels, registry=registry)
-    rows = Gauge(m.ONLINE_LABELLED_ROWS, "Labelled live rows", ["model_version"],
-                 registry=registry)
+    drop = Gauge(
+        m.ONLINE_QUALITY_DROP,
+        "How much worse online is than offline (share)",
+        labels,
+        registry=registry,
+    )
+    rows = Gauge(m.ONLINE_LABELLED_ROWS, "Labelled live rows", ["model_version"], registry=registry)
     for version, entry in result["versions"].items():
         rows.labels(version).set(entry["labelled_rows"])
         for name, value in entry.get("online", {}).items():
@@ -145,8 +148,11 @@ def registry_of(result: dict[str, Any], now: float | None = None) -> CollectorRe
             offline.labels(version, name).set(value)
         if "drop_ratio" in entry:
             drop.labels(version, result["primary_metric"]).set(entry["drop_ratio"])
-    Gauge(m.ONLINE_QUALITY_LAST_RUN, "When the online quality job last ran (Unix time)",
-          registry=registry).set(time.time() if now is None else now)
+    Gauge(
+        m.ONLINE_QUALITY_LAST_RUN,
+        "When the online quality job last ran (Unix time)",
+        registry=registry,
+    ).set(time.time() if now is None else now)
     return registry
 
 
@@ -164,14 +170,16 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     published = publish(
-        registry_of(result), config.project_path(settings, section["prometheus_file"]),
+        registry_of(result),
+        config.project_path(settings, section["prometheus_file"]),
         job="online_quality",
     )
     state["online_quality"] = result
     return {
         "labelled_rows": result["labelled_rows"],
         "versions": {
-            v: e.get("online", {}).get(result["primary_metric"]) for v, e in result["versions"].items()
+            v: e.get("online", {}).get(result["primary_metric"])
+            for v, e in result["versions"].items()
         },
         "report": str(out),
         "prometheus_file": published["file"],

@@ -27,7 +27,8 @@ PARSE_DAGS = """
 import json, sys
 from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
-print(json.dumps({"dags": sorted(bag.dag_ids), "errors": {k: str(v) for k, v in bag.import_errors.items()}}))
+errors = {k: str(v) for k, v in bag.import_errors.items()}
+print(json.dumps({"dags": sorted(bag.dag_ids), "errors": errors}))
 """
 
 

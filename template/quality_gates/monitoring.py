@@ -101,7 +101,9 @@ def promql_metrics(expr: str) -> set[str]:
 def _rules(path: Path) -> list[dict]:
     import yaml  # full checks only; the static ones use the text helpers below
 
-    return [r for g in (yaml.safe_load(path.read_text()) or {}).get("groups", []) for r in g["rules"]]
+    return [
+        r for g in (yaml.safe_load(path.read_text()) or {}).get("groups", []) for r in g["rules"]
+    ]
 
 
 def rule_exprs_text(path: Path) -> list[tuple[str | None, str]]:

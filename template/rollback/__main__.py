@@ -45,9 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.kubectl:
         if not args.deployment:
             parser.error("no API Deployment in this project: the alias change is the rollback")
-        undo = kubernetes.run(
-            kubernetes.undo_argv(args.deployment, args.namespace, args.revision)
-        )
+        undo = kubernetes.run(kubernetes.undo_argv(args.deployment, args.namespace, args.revision))
         status = kubernetes.run(kubernetes.status_argv(args.deployment, args.namespace))
         out["kubernetes"] = [r.__dict__ for r in (undo, status)]
     audit.append(

@@ -31,8 +31,11 @@ def previous_champion(settings: Any) -> str:
             return version
     name = tracking.model_name(settings)
     lower = sorted(
-        (int(mv.version) for mv in registry.client(settings).search_model_versions(f"name='{name}'")
-         if int(mv.version) < int(current)),
+        (
+            int(mv.version)
+            for mv in registry.client(settings).search_model_versions(f"name='{name}'")
+            if int(mv.version) < int(current)
+        ),
         reverse=True,
     )
     for version in map(str, lower):

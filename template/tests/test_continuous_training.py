@@ -128,7 +128,7 @@ def test_manual_trigger_endpoint_needs_the_token(
     client = TestClient(app)
     body = {"reason": "promo campaign", "requested_by": "ops"}
     monkeypatch.delenv("CT_API_TOKEN", raising=False)
-    assert client.post("/admin/retrain", json=body).status_code == 503
+    assert client.post("/admin/retrain", json=body).status_code == 403
     monkeypatch.setenv("CT_API_TOKEN", TOKEN)
     assert client.post("/admin/retrain", json=body).status_code == 401
     wrong = {"Authorization": "Bearer nope"}

@@ -110,9 +110,7 @@ def test_report_html_and_prometheus_export(reference: dict) -> None:
     text = registry_of(report, now=1700000000.0)
     from prometheus_client import generate_latest
 
-    families = {
-        f.name: f for f in text_string_to_metric_families(generate_latest(text).decode())
-    }
+    families = {f.name: f for f in text_string_to_metric_families(generate_latest(text).decode())}
     assert families[metric_names.DRIFT_DATASET_DRIFTED].samples[0].value == 1
     psi = {s.labels["feature"]: s.value for s in families[metric_names.DRIFT_FEATURE_PSI].samples}
     assert set(psi) == {c.name for c in report.features}

@@ -10,10 +10,9 @@ import numpy as np
 import pandas as pd
 from data_fixtures import base_config, make_settings
 from prometheus_client import generate_latest
-
-from deployment.project import Settings
 from prometheus_client.parser import text_string_to_metric_families
 
+from deployment.project import Settings
 from monitoring import metric_names, online_quality
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,8 +22,9 @@ TARGET = CONFIG["target"]
 ID = CONFIG["id_column"]
 
 
-def logged_and_labels(version: str, n: int, accuracy: float, seed: int) -> tuple[pd.DataFrame,
-                                                                                  pd.DataFrame]:
+def logged_and_labels(
+    version: str, n: int, accuracy: float, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`n` logged rows of `version`, right with probability `accuracy`, and their labels."""
     rng = np.random.default_rng(seed)
     ids = [f"{version}-{i}" for i in range(n)]

@@ -57,7 +57,6 @@ def test_rollback_makes_the_running_api_serve_the_previous_version(project: Sett
     pytest.importorskip("deployment.api.app", reason="no API in batch mode")
     from fastapi.testclient import TestClient
 
-    from continuous_training.api import admin_router
     from deployment.api.app import create_app
     from deployment.api.config import ServingConfig
     from deployment.inference.schema import InputSchema
@@ -69,7 +68,6 @@ def test_rollback_makes_the_running_api_serve_the_previous_version(project: Sett
         prediction_log_dir=None, model_retry_seconds=0.0,
     )  # fmt: skip
     app = create_app(config, project)
-    app.include_router(admin_router(project))
     auth = {"Authorization": f"Bearer {TOKEN}"}
     row = InputSchema(project.data).examples(1, seed=3)[0]
     with TestClient(app) as client:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from airflow.sdk import dag, task
 
-from airflow_dags.common import dag_options, load_config, project_root, step_timeout
+from airflow_dags.common import dag_options, load_config, project_root, schedule, step_timeout
 
 CONFIG = load_config()
 ROOT = project_root()
@@ -22,10 +22,8 @@ CT_CONFIG = yaml.safe_load((ROOT / "configs/continuous_training.yaml").read_text
 # The orchestration defaults (retries, timeouts) with this DAG's own schedule and limits.
 PIPELINE = {"schedule": CT_CONFIG.get("check_schedule"), "catchup": False,
             "max_active_runs": 1, "timeout_minutes": 480}  # fmt: skip
-OPTIONS = dag_options(
-    {**CONFIG, "pipelines": {**CONFIG["pipelines"], "continuous_training": PIPELINE}},
-    "continuous_training",
-)
+MERGED = {**CONFIG, "pipelines": {**CONFIG["pipelines"], "continuous_training": PIPELINE}}
+OPTIONS = dag_options(MERGED, "continuous_training")
 
 
 def run_job(module: str, function: str = "run") -> dict[str, Any]:
@@ -40,7 +38,7 @@ def run_job(module: str, function: str = "run") -> dict[str, Any]:
     return json.loads(json.dumps(summary, default=str))
 
 
-@dag(schedule=PIPELINE["schedule"], doc_md=__doc__, **OPTIONS)
+@dag(schedule=schedule(MERGED, "continuous_training"), doc_md=__doc__, **OPTIONS)
 def continuous_training() -> None:
     @task(execution_timeout=step_timeout(CONFIG, "drift"))
     def drift() -> dict[str, Any]:

@@ -117,7 +117,7 @@ def _column_transformer(ct: ColumnTransformer) -> Callable[[Columns], np.ndarray
         for names, step in parts:
             X = _gather(columns, names)
             outs.append(X.astype("float64") if step is None else step(X))
-        return outs[0] if len(outs) == 1 else np.hstack(outs)
+        return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=1)
 
     return run
 
@@ -126,9 +126,8 @@ def _gather(columns: Columns, names: list[str]) -> np.ndarray:
     arrays = [columns[name] for name in names]
     if len(arrays) == 1:
         return arrays[0].reshape(-1, 1)
-    if all(a.dtype.kind == "f" for a in arrays):
-        return np.column_stack(arrays)
-    out = np.empty((len(arrays[0]), len(arrays)), dtype=object)
+    numeric = all(a.dtype.kind == "f" for a in arrays)
+    out = np.empty((len(arrays[0]), len(arrays)), dtype="float64" if numeric else object)
     for j, array in enumerate(arrays):
         out[:, j] = array
     return out
@@ -157,7 +156,7 @@ def _simple_imputer(t: SimpleImputer) -> Step:
         missing = np.isnan(X)
         out = np.where(missing, stats, X)[:, keep]
         if indicator is not None:
-            out = np.hstack([out, missing[:, indicator].astype("float64")])
+            out = np.concatenate([out, missing[:, indicator].astype("float64")], axis=1)
         return out
 
     return run
@@ -248,9 +247,8 @@ def _date_parts(t: DateParts) -> Step:
         hour = ts.astype("datetime64[h]").astype("int64") % 24
         year_start = ts.astype("datetime64[Y]").astype("datetime64[D]")
         day_of_year = (days - year_start).astype("int64") + 1
-        return np.column_stack(
-            [month, weekday, hour, (weekday >= 5).astype("int64"), day_of_year]
-        ).astype("float64")
+        parts = [month, weekday, hour, (weekday >= 5).astype("int64"), day_of_year]
+        return np.stack(parts, axis=1).astype("float64")
 
     return run
 
@@ -267,7 +265,7 @@ def _entity_aggregates(t: EntityAggregates) -> Step:
         out_means = np.tile(global_means, (len(keys), 1))
         out_means[known] = means[position[known]]
         out_means = np.where(np.isnan(out_means), global_means, out_means)
-        return np.column_stack([out_counts, out_means])
+        return np.concatenate([out_counts[:, None], out_means], axis=1)
 
     return run
 
@@ -304,7 +302,7 @@ def _lightgbm(booster: Any, classifier: bool) -> Step:
     def run(X: np.ndarray) -> np.ndarray:
         out = np.asarray(booster.predict(X, num_threads=1))
         if classifier and out.ndim == 1:
-            return np.column_stack([1.0 - out, out])
+            return np.stack([1.0 - out, out], axis=1)
         return out
 
     return run
@@ -317,7 +315,7 @@ def _logistic(est: LogisticRegression) -> Step:
         decision = X @ coef.T + intercept
         if decision.shape[1] == 1:
             p = 1.0 / (1.0 + np.exp(-decision[:, 0]))
-            return np.column_stack([1.0 - p, p])
+            return np.stack([1.0 - p, p], axis=1)
         decision = decision - decision.max(axis=1, keepdims=True)
         exp = np.exp(decision)
         return exp / exp.sum(axis=1, keepdims=True)

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from continuous_training.api import admin_router
 from deployment.api import logs, metrics
 from deployment.api.config import ServingConfig
 from deployment.api.middleware import ServingMiddleware
@@ -197,4 +198,6 @@ def create_app(config: ServingConfig | None = None, settings: Settings | None = 
         log.exception("unhandled error", extra={"request_id": request.scope.get("request_id")})
         return _error(request, 500, "internal_error", "unexpected error; see the server log")
 
+    # POST /admin/retrain and /admin/reload, bearer-token protected (continuous_training/api.py).
+    app.include_router(admin_router(settings))
     return app

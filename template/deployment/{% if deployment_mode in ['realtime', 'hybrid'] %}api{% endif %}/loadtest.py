@@ -114,7 +114,9 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 120
 
 
 @contextmanager
-def serve(workers: int, env: dict[str, str] | None = None) -> Iterator[str]:
+def serve(
+    workers: int, env: dict[str, str] | None = None, ready_timeout: float = 120.0
+) -> Iterator[str]:
     """Start `python -m deployment.api` on a free port; yields its base URL; stops it (SIGTERM)."""
     port = free_port()
     command = [sys.executable, "-m", "deployment.api", "--workers", str(workers)]
@@ -124,7 +126,7 @@ def serve(workers: int, env: dict[str, str] | None = None) -> Iterator[str]:
         process = subprocess.Popen(command, env=child_env, stdout=sink, stderr=sink)
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_ready(base, process)
+            wait_ready(base, process, ready_timeout)
             yield base
         finally:
             process.send_signal(signal.SIGTERM)

@@ -41,6 +41,7 @@ def log_config(level: str) -> dict[str, Any]:
             "uvicorn": {"level": level},
             "uvicorn.error": {"level": level},
             "uvicorn.access": {"level": "WARNING", "propagate": False},
+            "httpx": {"level": "WARNING"},
         },
     }
 
@@ -53,3 +54,6 @@ def configure(level: str) -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level)
+    # HTTP client libraries log every request at INFO; the access log already covers ours.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -96,7 +96,11 @@ class DriftReport:
 
 
 def column_drift(
-    name: str, reference: Mapping[str, Any], values: pd.Series, thresholds: Thresholds, psi_limit: float
+    name: str,
+    reference: Mapping[str, Any],
+    values: pd.Series,
+    thresholds: Thresholds,
+    psi_limit: float,
 ) -> ColumnDrift:
     """One column against its reference entry (the format of data/reference/stats.json)."""
     present = values.dropna()

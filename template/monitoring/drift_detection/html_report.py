@@ -90,7 +90,7 @@ def render(report: DriftReport, title: str = "Drift report") -> str:
         "current.</p>"
     )
     return (
-        f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
         f"{escape(title)}</title><style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
         f'<p class="verdict {verdict[0]}">{verdict[1]}</p>{summary}<table>{context}</table>'
         f"{_table('Model outputs', report.predictions)}{_table('Features', report.features)}"

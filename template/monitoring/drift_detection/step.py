@@ -37,9 +37,9 @@ def read_frame(path: Path) -> pd.DataFrame:
     raise ValueError(f"{path}: only .csv and .parquet files can be compared")
 
 
-def current_rows(settings: Any, state: dict[str, Any], drift: dict[str, Any]) -> tuple[
-    pd.DataFrame, str
-]:
+def current_rows(
+    settings: Any, state: dict[str, Any], drift: dict[str, Any]
+) -> tuple[pd.DataFrame, str]:
     """(rows, where they came from)."""
     if state.get("current_frame") is not None:
         return state["current_frame"], "frame"
@@ -76,10 +76,14 @@ def prediction_inputs(
         reference = predictions.reference_for(settings, uri)
         accepted, _ = InputSchema(settings.data).validate_frame(frame)
         outputs = predictions.outputs_frame(predictor, accepted)
-        return reference, outputs, {
-            "model_version": predictor.info.version,
-            "prediction_source": f"scored with {uri}",
-        }
+        return (
+            reference,
+            outputs,
+            {
+                "model_version": predictor.info.version,
+                "prediction_source": f"scored with {uri}",
+            },
+        )
     except Exception as exc:  # no registry or model: feature drift still counts
         log.warning("prediction drift skipped: %s", exc)
         return None, None, {"prediction_drift_skipped": f"{type(exc).__name__}: {exc}"}
@@ -115,7 +119,8 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
     )
     (out_dir / "drift.html").write_text(html_report.render(report), encoding="utf-8")
     published = publish(
-        export.registry_of(report), config.project_path(settings, drift["prometheus_file"]),
+        export.registry_of(report),
+        config.project_path(settings, drift["prometheus_file"]),
         job="drift",
     )
     state["drift"] = report
