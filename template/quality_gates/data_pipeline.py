@@ -167,6 +167,49 @@ if heavy:
 print(json.dumps({"pipelines": sorted(bag.dag_ids), "errors": errors}))
 """,
     ),
+    "dagster": (
+        "dagster_defs",
+        """
+import json, os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+errors, pipelines = {}, []
+try:
+    from dagster import Definitions
+    from dagster_defs import defs
+    Definitions.validate_loadable(defs)
+    pipelines = sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__"))
+except Exception as exc:
+    message = (str(exc).strip().splitlines() or [""])[0]
+    errors["dagster_defs"] = f"{type(exc).__name__}: {message}"
+heavy = [m for m in sys.argv[2:] if m in sys.modules]
+if heavy:
+    errors["imports"] = "imported while loading: " + ", ".join(heavy)
+print(json.dumps({"pipelines": pipelines, "errors": errors}))
+""",
+    ),
+    "prefect": (
+        "prefect_flows",
+        """
+import json, os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+errors, pipelines = {}, []
+try:
+    from prefect import Flow
+    from prefect_flows.deployments import deployments
+    from prefect_flows.flows import FLOWS
+    wrong = [name for name, f in FLOWS.items() if not isinstance(f, Flow) or f.name != name]
+    if wrong:
+        errors["prefect_flows.flows"] = "not a flow named after its pipeline: " + ", ".join(wrong)
+    pipelines = sorted(d.name for d in deployments())
+except Exception as exc:
+    message = (str(exc).strip().splitlines() or [""])[0]
+    errors["prefect_flows"] = f"{type(exc).__name__}: {message}"
+heavy = [m for m in sys.argv[2:] if m in sys.modules]
+if heavy:
+    errors["imports"] = "imported while loading: " + ", ".join(heavy)
+print(json.dumps({"pipelines": pipelines, "errors": errors}))
+""",
+    ),
 }
 # Imported by the steps when they run, never while an orchestrator loads the definitions.
 HEAVY_MODULES = ("pandas", "sklearn", "lightgbm", "mlflow", "optuna", "shap", "matplotlib")

@@ -38,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings(root=args.root) if args.root else Settings()
     ct = config.load(settings)
-    out: dict[str, Any] = {"registry": restore.restore(settings, args.to_version)}
+    try:
+        out: dict[str, Any] = {"registry": restore.restore(settings, args.to_version)}
+    except restore.RollbackError as exc:
+        print(f"rollback not possible: {exc}", file=sys.stderr)
+        return 2
     if args.api_url:
         token = os.environ.get(str(ct["api_token_env"]), "")
         out["api"] = notify.reload_api(args.api_url, token)

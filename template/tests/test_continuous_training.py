@@ -21,6 +21,8 @@ from continuous_training.__main__ import main as ct_main
 from continuous_training.api import admin_router
 from continuous_training.decision import decide
 from deployment.project import Settings
+from quality_gates import continuous_training as ct_gate
+from quality_gates.core import Context
 
 TOKEN = "s3cret-token"
 # One family, a short search: the retraining run is the real pipeline on little data.
@@ -178,3 +180,16 @@ def test_forced_run_with_a_margin_no_model_can_meet_is_not_promoted(project: Set
     summary = step.run(settings, {"force_reason": "margin test"})
     assert summary["retrained"] and not summary["promoted"]
     assert registry.champion_version(settings) == before
+
+
+def test_gate_config_check_fails_on_a_broken_config(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "configs").mkdir()
+    good = (root / "configs/continuous_training.yaml").read_text()
+    (tmp_path / "configs/continuous_training.yaml").write_text(good)
+    ctx = Context(root=tmp_path, config={}, answers={})
+    assert ct_gate.check_config(ctx).status == "pass"
+    broken = good.replace("max_drop: 0.05", "max_drop: 5").replace("  drift: {enabled: true}\n", "")
+    (tmp_path / "configs/continuous_training.yaml").write_text(broken)
+    detail = ct_gate.check_config(ctx).detail
+    assert "trigger drift not configured" in detail and "max_drop" in detail

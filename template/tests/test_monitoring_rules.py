@@ -119,3 +119,14 @@ def test_dashboards_pass_check_jsonschema_cli() -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_missing_promtool_fails_the_gate_with_an_install_hint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gate.shutil, "which", lambda name: None)
+    ctx = Context(root=ROOT, config={"monitoring": {"promtool": ""}}, answers={})
+    for check in (gate.check_promtool_config, gate.check_promtool_rules,
+                  gate.check_alert_unit_tests):  # fmt: skip
+        result = check(ctx)
+        assert result.status == "fail" and "apt-get install prometheus" in result.detail
