@@ -68,7 +68,7 @@ VARIANTS: list[dict[str, str]] = [
     {
         "problem_type": "multiclass_classification",
         "data_source": "files",
-        "deployment_mode": "hybrid",
+        "deployment_mode": "realtime",
     },
     {
         "problem_type": "regression",
