@@ -51,14 +51,15 @@ def make(project: Path, target: str, timeout: int = 900) -> subprocess.Completed
 
 
 def shrink_data(project: Path) -> None:
-    """Small data, the way a user would: by editing configs/data.yaml."""
-    path = project / "configs/data.yaml"
-    if not path.is_file():
-        return
-    config = yaml.safe_load(path.read_text())
-    if isinstance(config.get("source"), dict) and "rows" in config["source"]:
-        config["source"]["rows"] = SMALL_ROWS
-        path.write_text(yaml.safe_dump(config, sort_keys=False))
+    """Small data and a small search, the way a user would: by editing the two configs."""
+    data_path, experiment_path = project / "configs/data.yaml", project / "configs/experiment.yaml"
+    data = yaml.safe_load(data_path.read_text())
+    data["source"]["rows"] = SMALL_ROWS
+    data_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    experiment = yaml.safe_load(experiment_path.read_text())
+    experiment["search"]["n_trials"] = min(experiment["search"]["n_trials"], 6)
+    experiment["search"]["timeout_seconds"] = min(experiment["search"]["timeout_seconds"], 30)
+    experiment_path.write_text(yaml.safe_dump(experiment, sort_keys=False))
 
 
 # Installing and running a project costs minutes on 2 cores, so the slow tests cover every offered
@@ -69,6 +70,7 @@ VARIANTS: list[dict[str, str]] = [
         "problem_type": "multiclass_classification",
         "data_source": "files",
         "deployment_mode": "realtime",
+        "execution_mode": "enterprise",
     },
     {
         "problem_type": "regression",
