@@ -21,7 +21,7 @@ PHASE = "continuous_training"
 CONFIG = Path("configs/continuous_training.yaml")
 TRIGGERS = ("schedule", "performance_drop", "drift", "new_data", "manual")
 FLOWS = {"airflow": Path("airflow_dags/continuous_training.py")}
-DEFAULT_TESTS = ("tests/test_continuous_training*.py", "tests/test_rollback.py")
+DEFAULT_TESTS = ("tests/test_continuous_training*.py", "tests/test_rollback*.py")
 # Parse the DAG folder as Airflow's DAG processor does, in a fresh interpreter.
 PARSE_DAGS = """
 import json, sys

@@ -179,7 +179,7 @@ try:
     Definitions.validate_loadable(defs)
     pipelines = sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__"))
 except Exception as exc:
-    message = (str(exc).strip().splitlines() or [""])[0]
+    message = " ".join(str(exc).split())[:300]
     errors["dagster_defs"] = f"{type(exc).__name__}: {message}"
 heavy = [m for m in sys.argv[2:] if m in sys.modules]
 if heavy:
@@ -202,12 +202,41 @@ try:
         errors["prefect_flows.flows"] = "not a flow named after its pipeline: " + ", ".join(wrong)
     pipelines = sorted(d.name for d in deployments())
 except Exception as exc:
-    message = (str(exc).strip().splitlines() or [""])[0]
+    message = " ".join(str(exc).split())[:300]
     errors["prefect_flows"] = f"{type(exc).__name__}: {message}"
 heavy = [m for m in sys.argv[2:] if m in sys.modules]
 if heavy:
     errors["imports"] = "imported while loading: " + ", ".join(heavy)
 print(json.dumps({"pipelines": pipelines, "errors": errors}))
+""",
+    ),
+    "kubeflow": (
+        "kfp_pipelines",
+        """
+import json, os, sys, tempfile
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+errors, pipelines = {}, []
+try:
+    import yaml
+    from kfp import compiler
+    from kfp_pipelines.pipelines import PIPELINES
+    out = tempfile.mkdtemp(prefix="kfp-")
+    for name, pipeline in PIPELINES.items():
+        path = os.path.join(out, name + ".yaml")
+        compiler.Compiler().compile(pipeline, package_path=path)
+        with open(path, encoding="utf-8") as fh:
+            spec = yaml.safe_load(fh)
+        if not spec.get("root", {}).get("dag", {}).get("tasks"):
+            errors[name] = "compiled to a pipeline with no task"
+        else:
+            pipelines.append(name)
+except Exception as exc:
+    message = " ".join(str(exc).split())[:300]
+    errors["kfp_pipelines"] = f"{type(exc).__name__}: {message}"
+heavy = [m for m in sys.argv[2:] if m in sys.modules]
+if heavy:
+    errors["imports"] = "imported while compiling: " + ", ".join(heavy)
+print(json.dumps({"pipelines": sorted(pipelines), "errors": errors}))
 """,
     ),
 }
@@ -242,7 +271,8 @@ def check_orchestration_loads(ctx: Context) -> Check:
         expected.append("batch_inference")
     missing = [p for p in expected if p not in loaded["pipelines"]]
     problems = [f"{k}: {str(v).strip().splitlines()[-1]}" for k, v in loaded["errors"].items()]
-    problems += [f"pipeline {p} not defined" for p in missing]
+    if loaded["pipelines"] or not problems:  # nothing loaded: the errors say why
+        problems += [f"pipeline {p} not defined" for p in missing]
     pipelines = ", ".join(loaded["pipelines"]) or "none"
     if problems:
         detail = f"{orchestrator}: " + "; ".join(problems) + f" (loaded: {pipelines})"

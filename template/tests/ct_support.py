@@ -3,19 +3,26 @@ store, and model versions registered in seconds (a small LightGBM fitted on the 
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import mlflow
 import numpy as np
+import pytest
+from data_fixtures import make_settings
 
+from continuous_training import registry
 from deployment.project import Settings, run_step
 from feature_engineering.pipeline import split_xy
 from feature_engineering.split import load_splits
 from models import tracking
 from models.candidates import estimator, model_pipeline
 
+ROOT = Path(__file__).resolve().parents[1]
 DATA_STEPS = ("ingest", "validate", "features")
+ADMIN_TOKEN = "rollback-token"
 
 
 def prepare_data(settings: Settings) -> dict[str, Any]:
@@ -43,3 +50,18 @@ def register_quick(settings: Settings, seed: int = 0, shuffle_labels: bool = Fal
 
 def tracking_uri(root: Path) -> str:
     return f"sqlite:///{root / 'mlflow.db'}"
+
+
+def rollback_project(root: Path) -> Iterator[Settings]:
+    """A project whose champion is v1 (a good model), with v2 (shuffled labels) registered;
+    its own tracking store, and the admin token set."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLFLOW_TRACKING_URI", tracking_uri(root))
+        mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+        mp.setenv("CT_API_TOKEN", ADMIN_TOKEN)
+        settings = make_settings(root, rows=600)
+        shutil.copy(ROOT / "configs/experiment.yaml", root / "configs/experiment.yaml")
+        prepare_data(settings)
+        registry.promote(settings, register_quick(settings, seed=1))
+        register_quick(settings, seed=2, shuffle_labels=True)
+        yield settings

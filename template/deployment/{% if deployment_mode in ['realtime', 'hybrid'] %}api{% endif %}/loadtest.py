@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -150,12 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.rate <= 0 or args.duration <= 0:
         parser.error("--rate and --duration must be positive")
     bodies = payloads(Settings())
-    try:
+    with contextlib.suppress(ImportError):  # uvloop is not available on Windows
         import uvloop
 
         uvloop.install()
-    except ImportError:
-        pass
 
     def measure(base: str) -> dict[str, Any]:
         url = f"{base}/predict"

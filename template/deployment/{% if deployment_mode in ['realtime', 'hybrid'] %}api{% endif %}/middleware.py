@@ -22,7 +22,7 @@ _COUNTER = itertools.count(1)
 
 
 class BodyTooLargeError(Exception):
-    pass
+    """The request body went over MAX_BODY_BYTES while it was being read."""
 
 
 class ServingMiddleware:

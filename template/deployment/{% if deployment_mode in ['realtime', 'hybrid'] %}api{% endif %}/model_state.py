@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class ModelNotReadyError(Exception):
-    pass
+    """No model is loaded; the message says why."""
 
 
 class ModelState:

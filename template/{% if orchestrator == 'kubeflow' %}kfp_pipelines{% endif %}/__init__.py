@@ -1,0 +1,1 @@
+"""Kubeflow Pipelines v2 definitions (docs/orchestration.md): `python -m kfp_pipelines compile`."""
