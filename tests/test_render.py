@@ -31,7 +31,13 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "deployment_mode in ['realtime', 'hybrid']": lambda a: a["deployment_mode"] != "batch",
     "execution_mode != 'quick'": lambda a: a["execution_mode"] != "quick",
     "execution_mode == 'enterprise'": lambda a: a["execution_mode"] == "enterprise",
+    "execution_mode != 'quick' and deployment_mode in ['realtime', 'hybrid']": lambda a: (
+        a["execution_mode"] != "quick" and a["deployment_mode"] != "batch"
+    ),
     "orchestrator == 'airflow'": lambda a: a["orchestrator"] == "airflow",
+    "orchestrator == 'prefect'": lambda a: a["orchestrator"] == "prefect",
+    "orchestrator == 'dagster'": lambda a: a["orchestrator"] == "dagster",
+    "orchestrator == 'kubeflow'": lambda a: a["orchestrator"] == "kubeflow",
     "data_source == 'files'": lambda a: a["data_source"] == "files",
 }
 CONDITIONAL_SEGMENT = re.compile(r"\{% if (.+?) %\}(.*?)\{% endif %\}")
