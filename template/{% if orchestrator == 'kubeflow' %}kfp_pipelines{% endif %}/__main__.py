@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("pipeline", choices=sorted(PIPELINES))
     schedule = commands.add_parser("schedule", help="create the recurring runs")
     for command in (run, schedule):
-        command.add_argument("--host", required=True, help="the KFP API, e.g. http://localhost:8080")
+        command.add_argument(
+            "--host", required=True, help="the KFP API, e.g. http://localhost:8080"
+        )
         command.add_argument("--out", type=Path, default=Path("build/kfp"))
     args = parser.parse_args(argv)
 
