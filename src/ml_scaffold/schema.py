@@ -183,9 +183,9 @@ QUESTIONS: tuple[Question, ...] = (
         "Orchestrator that schedules the pipelines.",
         (
             _c("airflow", "Apache Airflow 3"),
-            _c("prefect", "Prefect 3", offered=False),
-            _c("dagster", "Dagster", offered=False),
-            _c("kubeflow", "Kubeflow Pipelines v2", offered=False),
+            _c("prefect", "Prefect 3"),
+            _c("dagster", "Dagster"),
+            _c("kubeflow", "Kubeflow Pipelines v2"),
         ),
         preset=True,
     ),
