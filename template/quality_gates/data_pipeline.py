@@ -225,7 +225,7 @@ try:
         path = os.path.join(out, name + ".yaml")
         compiler.Compiler().compile(pipeline, package_path=path)
         with open(path, encoding="utf-8") as fh:
-            spec = yaml.safe_load(fh)
+            spec = next(yaml.safe_load_all(fh))  # the pipeline; then its Kubernetes settings
         if not spec.get("root", {}).get("dag", {}).get("tasks"):
             errors[name] = "compiled to a pipeline with no task"
         else:
