@@ -245,15 +245,17 @@ HEAVY_MODULES = ("pandas", "sklearn", "lightgbm", "mlflow", "optuna", "shap", "m
 ORCHESTRATED_PIPELINES = ("data_pipeline", "training")
 
 
-def check_orchestration_loads(ctx: Context) -> Check:
-    """The chosen orchestrator loads the pipeline definitions without errors."""
-    name = "orchestration definitions load"
+def load_orchestration(ctx: Context) -> tuple[dict[str, Any] | None, str]:
+    """Load the chosen orchestrator's definitions in a fresh interpreter of the project.
+
+    Returns ({"pipelines": [...], "errors": {...}}, "") or (None, why it could not run).
+    """
     orchestrator = ctx.answers.get("orchestrator", "")
     if orchestrator not in ORCHESTRATION_LOADERS:
-        return Check(name, FAIL, f"no loader for orchestrator {orchestrator!r}")
+        return None, f"no loader for orchestrator {orchestrator!r}"
     folder, script = ORCHESTRATION_LOADERS[orchestrator]
     if not (ctx.root / folder).is_dir():
-        return Check(name, FAIL, f"{folder}/ is missing")
+        return None, f"{folder}/ is missing"
     done = subprocess.run(
         [sys.executable, "-c", script, str(ctx.root / folder), *HEAVY_MODULES],
         cwd=ctx.root,
@@ -264,8 +266,18 @@ def check_orchestration_loads(ctx: Context) -> Check:
     lines = done.stdout.strip().splitlines()
     if done.returncode or not lines:
         tail = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
-        return Check(name, FAIL, f"{orchestrator}: loading {folder}/ failed: {tail}")
-    loaded = json.loads(lines[-1])
+        return None, f"{orchestrator}: loading {folder}/ failed: {tail}"
+    return json.loads(lines[-1]), ""
+
+
+def check_orchestration_loads(ctx: Context) -> Check:
+    """The chosen orchestrator loads the pipeline definitions without errors."""
+    name = "orchestration definitions load"
+    loaded, failure = load_orchestration(ctx)
+    if loaded is None:
+        return Check(name, FAIL, failure)
+    orchestrator = ctx.answers["orchestrator"]
+    folder = ORCHESTRATION_LOADERS[orchestrator][0]
     expected = list(ORCHESTRATED_PIPELINES)
     if ctx.answers.get("deployment_mode") in ("batch", "hybrid"):
         expected.append("batch_inference")
