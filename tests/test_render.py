@@ -107,7 +107,17 @@ def pairwise(options: dict[str, tuple[str, ...]]) -> list[dict[str, str]]:
         for vb in options[b]
     }
     rows: list[dict[str, str]] = []
-    candidates = [dict(zip(names, vs, strict=True)) for vs in itertools.product(*options.values())]
+    # Combinations the schema's rules forbid are never rendered, so never expected.
+    candidates = [
+        row
+        for vs in itertools.product(*options.values())
+        if not schema.check_rules(row := dict(zip(names, vs, strict=True)))
+    ]
+    uncovered = {
+        pair
+        for pair in uncovered
+        if any(row[pair[0]] == pair[1] and row[pair[2]] == pair[3] for row in candidates)
+    }
     pairs = list(itertools.combinations(names, 2))
 
     def gain(row: dict[str, str], todo: set[tuple[str, str, str, str]]) -> int:
