@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate
+from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate, matching_files, run_tests
 
 PHASE = "continuous_training"
 CONFIG = Path("configs/continuous_training.yaml")
@@ -131,16 +131,8 @@ def check_tests(ctx: Context) -> Check:
     """The trigger, retraining and rollback tests pass."""
     name = "triggers, retraining and rollback tested"
     patterns = _config(ctx).get("tests", list(DEFAULT_TESTS))
-    files = sorted({str(p.relative_to(ctx.root)) for pat in patterns for p in ctx.root.glob(pat)})
-    if not files:
-        return Check(name, FAIL, "no test file matches " + ", ".join(patterns))
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
-        cwd=ctx.root, capture_output=True, text=True,
-        timeout=int(_config(ctx).get("tests_timeout_seconds", 900)),
-    )  # fmt: skip
-    lines = (done.stdout.strip() or done.stderr.strip() or "no output").splitlines()
-    return Check(name, PASS if done.returncode == 0 else FAIL, lines[-1])
+    timeout = int(_config(ctx).get("tests_timeout_seconds", 900))
+    return run_tests(ctx.root, name, matching_files(ctx.root, patterns), timeout)
 
 
 def check_audit_log(ctx: Context) -> Check:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -82,3 +84,24 @@ def read_answers(root: Path) -> dict[str, str]:
             value = value[1:-1]
         answers[key.strip()] = value
     return answers
+
+
+def matching_files(root: Path, patterns: list[str]) -> list[str]:
+    """Test files under `root` matching any of the glob `patterns`, sorted."""
+    return sorted({str(p.relative_to(root)) for pat in patterns for p in root.glob(pat)})
+
+
+def run_tests(root: Path, name: str, files: list[str], timeout: int) -> Check:
+    """A check that passes when pytest passes on `files` in the project's own interpreter."""
+    if not files:
+        return Check(name, FAIL, "no test file found")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    lines = [ln for ln in (done.stdout.strip() or done.stderr.strip()).splitlines() if ln.strip()]
+    summary = lines[-1] if lines else "no output"
+    return Check(name, PASS if done.returncode == 0 else FAIL, summary)

@@ -15,7 +15,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate, measured
+from quality_gates.core import (
+    FAIL,
+    PASS,
+    Check,
+    Context,
+    PhaseGate,
+    matching_files,
+    measured,
+    run_tests,
+)
 
 PHASE = "data_pipeline"
 CONTRACT_KEYS = ("source", "target", "id_column", "timestamp_column", "features")
@@ -129,18 +138,8 @@ def check_quarantine_reconciles(ctx: Context) -> Check:
 
 def check_data_tests(ctx: Context) -> Check:
     patterns = _config(ctx).get("tests", list(DEFAULT_TESTS))
-    files = sorted({str(p.relative_to(ctx.root)) for pat in patterns for p in ctx.root.glob(pat)})
-    if not files:
-        return Check("data tests pass", FAIL, "no data test file found")
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
-        cwd=ctx.root,
-        capture_output=True,
-        text=True,
-        timeout=int(_config(ctx).get("tests_timeout_seconds", 600)),
-    )
-    lines = (done.stdout.strip() or done.stderr.strip() or "no output").splitlines()
-    return Check("data tests pass", PASS if done.returncode == 0 else FAIL, lines[-1])
+    timeout = int(_config(ctx).get("tests_timeout_seconds", 600))
+    return run_tests(ctx.root, "data tests pass", matching_files(ctx.root, patterns), timeout)
 
 
 # The orchestrator's definitions, loaded the way its scheduler loads them, in a fresh interpreter

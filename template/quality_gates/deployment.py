@@ -16,7 +16,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from quality_gates.core import FAIL, PASS, SKIP, Check, Context, PhaseGate, measured
+from quality_gates.core import (
+    FAIL,
+    PASS,
+    SKIP,
+    Check,
+    Context,
+    PhaseGate,
+    measured,
+    run_tests,
+)
 
 DOCKERFILE = Path("deployment/docker/Dockerfile")
 BASE = Path("deployment/k8s/base")
@@ -116,18 +125,9 @@ def check_deployment_tests(ctx: Context) -> Check:
     names = ["test_inference.py", "test_api.py", "test_api_fuzz.py", "test_batch.py"]
     tests = [f"tests/{n}" for n in names if (ctx.root / "tests" / n).is_file()]
     timeout = int(_settings(ctx).get("tests_timeout_seconds", 900))
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
-        cwd=ctx.root,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    lines = [line for line in result.stdout.strip().splitlines() if line.strip()]
-    summary = lines[-1] if lines else result.stderr.strip()[-300:]
-    status = PASS if result.returncode == 0 else FAIL
-    return Check("API and batch tests", status, f"{' '.join(tests)}: {summary}")
+    check = run_tests(ctx.root, "API and batch tests", tests, timeout)
+    check.detail = f"{' '.join(tests)}: {check.detail}"
+    return check
 
 
 def check_manifests_validate(ctx: Context) -> list[Check]:

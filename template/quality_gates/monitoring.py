@@ -14,10 +14,9 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate
+from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate, run_tests
 
 PHASE = "monitoring"
 MONITORING = Path("monitoring")
@@ -289,17 +288,8 @@ def check_drift_detection(ctx: Context) -> Check:
     name = "drift detection separates drifted from clean data"
     tests = _config(ctx).get("drift_tests", ["tests/test_monitoring_drift.py"])
     files = [t for t in tests if (ctx.root / t).is_file()]
-    if not files:
-        return Check(name, FAIL, "no drift test file found: " + ", ".join(tests))
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
-        cwd=ctx.root,
-        capture_output=True,
-        text=True,
-        timeout=int(_config(ctx).get("tests_timeout_seconds", 600)),
-    )
-    lines = (done.stdout.strip() or done.stderr.strip() or "no output").splitlines()
-    return Check(name, PASS if done.returncode == 0 else FAIL, lines[-1])
+    timeout = int(_config(ctx).get("tests_timeout_seconds", 600))
+    return run_tests(ctx.root, name, files, timeout)
 
 
 GATE = PhaseGate(
