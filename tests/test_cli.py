@@ -67,7 +67,12 @@ def test_new_reads_an_answers_file_and_set_overrides_it(tmp_path: Path) -> None:
     [
         (["--set", "project_slug=json"], "project_slug 'json'"),
         (["--set", "author_email=nope"], "author_email 'nope'"),
-        (["--set", "serving=kserve"], "serving='kserve' is planned"),
+        (["--set", "cloud=aws"], "cloud='aws' is planned"),
+        (["--mode", "quick", "--set", "serving=kserve"], "with execution_mode='quick'"),
+        (
+            ["--set", "serving=kserve", "--set", "deployment_mode=batch"],
+            "deployment_mode='batch' does not apply with serving='kserve'",
+        ),
         (["--mode", "turbo"], "execution_mode='turbo' is not a choice"),
         (["--gates", "sometimes"], "post_generation_gates='sometimes'"),
         (["--set", "colour=blue"], "no such question"),

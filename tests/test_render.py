@@ -39,6 +39,25 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "orchestrator == 'dagster'": lambda a: a["orchestrator"] == "dagster",
     "orchestrator == 'kubeflow'": lambda a: a["orchestrator"] == "kubeflow",
     "data_source == 'files'": lambda a: a["data_source"] == "files",
+    "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
+    # deployment/api renders for every real-time serving choice (its framework-neutral modules
+    # serve KServe's predictor too); FastAPI and BentoML files, tests and bench are marked.
+    "serving != 'kserve' and deployment_mode in ['realtime', 'hybrid']": lambda a: (
+        a["serving"] != "kserve" and a["deployment_mode"] != "batch"
+    ),
+    "execution_mode != 'quick' and serving != 'kserve' and deployment_mode in "
+    "['realtime', 'hybrid']": lambda a: (
+        a["execution_mode"] != "quick"
+        and a["serving"] != "kserve"
+        and a["deployment_mode"] != "batch"
+    ),
+    "serving == 'bentoml' and deployment_mode in ['realtime', 'hybrid']": lambda a: (
+        a["serving"] == "bentoml" and a["deployment_mode"] != "batch"
+    ),
+    "serving == 'fastapi'": lambda a: a["serving"] == "fastapi",
+    "serving == 'bentoml'": lambda a: a["serving"] == "bentoml",
+    "serving == 'kserve'": lambda a: a["serving"] == "kserve",
+    "serving != 'kserve'": lambda a: a["serving"] != "kserve",
 }
 CONDITIONAL_SEGMENT = re.compile(r"\{% if (.+?) %\}(.*?)\{% endif %\}")
 
@@ -112,6 +131,12 @@ def pairwise(options: dict[str, tuple[str, ...]]) -> list[dict[str, str]]:
         row
         for vs in itertools.product(*options.values())
         if not schema.check_rules(row := dict(zip(names, vs, strict=True)))
+        # A question that is not asked has one value (e.g. deployment_mode with kserve).
+        and all(
+            schema.is_asked(q.name, row) or row[q.name] == q.skipped_default
+            for q in schema.QUESTIONS
+            if q.name in row and q.skipped_default is not None
+        )
     ]
     uncovered = {
         pair

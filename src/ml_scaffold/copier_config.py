@@ -33,6 +33,11 @@ def _default(q: schema.Question) -> str:
     if q.preset:
         by_mode = {m: schema.preset_defaults(m)[q.name] for m in schema.MODES}
         expr = "{" + ", ".join(f"'{m}': '{v}'" for m, v in by_mode.items()) + "}[execution_mode]"
+        if q.asked_when and q.skipped_default is not None:
+            # Copier renders a question it does not ask with its default: make that the
+            # skipped value, as the CLI does.
+            other, values = q.asked_when
+            expr = f"{expr} if {other} in {_jinja_list(values)} else '{q.skipped_default}'"
         return "{{ " + expr + " }}"
     if q.name == "project_slug":
         return (
@@ -62,7 +67,8 @@ def _validator(q: schema.Question) -> str | None:
             "digits and underscores"
             # One comma-joined string literal: Jinja compiles it far faster than a list of
             # hundreds of literals, and Copier compiles validators on every answer.
-            "{% elif (',' ~ project_slug ~ ',') in '," + ",".join(sorted(schema.RESERVED_SLUGS))
+            "{% elif (',' ~ project_slug ~ ',') in ',"
+            + ",".join(sorted(schema.RESERVED_SLUGS))
             + ",' %}"
             "project_slug '{{ project_slug }}' is a Python keyword, a standard-library or "
             "dependency module, or a folder of the generated project; choose another name"

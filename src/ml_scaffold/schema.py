@@ -138,7 +138,7 @@ QUESTIONS: tuple[Question, ...] = (
         "DataFrame engine of the data pipeline.",
         (
             _c("pandas", "pandas"),
-            _c("polars", "Polars (larger data, streaming)", offered=False),
+            _c("polars", "Polars (larger data, streaming)"),
             _c("spark", "Apache Spark (local mode or cluster)", offered=False),
         ),
         preset=True,
@@ -160,8 +160,8 @@ QUESTIONS: tuple[Question, ...] = (
         "How the model is served.",
         (
             _c("fastapi", "FastAPI service"),
-            _c("bentoml", "BentoML service", offered=False),
-            _c("kserve", "KServe InferenceService", offered=False),
+            _c("bentoml", "BentoML service"),
+            _c("kserve", "KServe InferenceService"),
         ),
         preset=True,
     ),
@@ -183,11 +183,9 @@ QUESTIONS: tuple[Question, ...] = (
         "Orchestrator that schedules the pipelines.",
         (
             _c("airflow", "Apache Airflow 3"),
-            # Their pipelines render and have tests, but continuous training (issue 6) has an
-            # Airflow DAG only, so their projects would fail the continuous_training gate.
-            _c("prefect", "Prefect 3", offered=False),
-            _c("dagster", "Dagster", offered=False),
-            _c("kubeflow", "Kubeflow Pipelines v2", offered=False),
+            _c("prefect", "Prefect 3"),
+            _c("dagster", "Dagster"),
+            _c("kubeflow", "Kubeflow Pipelines v2"),
         ),
         preset=True,
     ),
@@ -540,6 +538,14 @@ class Answers(BaseModel):
     @model_validator(mode="after")
     def _rules(self) -> Answers:
         data = self.model_dump()
+        for q in QUESTIONS:  # a question not asked keeps the value it has when skipped
+            skipped = q.skipped_default is not None and not is_asked(q.name, data)
+            if skipped and data[q.name] != q.skipped_default:
+                other = q.asked_when[0] if q.asked_when else ""
+                raise ValueError(
+                    f"{q.name}={data[q.name]!r} does not apply with {other}={data[other]!r}: "
+                    f"{q.name} is not asked then and is {q.skipped_default!r}"
+                )
         for rule in RULES:
             if data[rule.when_question] in rule.when_values and data[rule.question] in rule.values:
                 raise ValueError(rule.message(data))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+from data_ingestion import engine
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,16 @@ class Layers:
         return self.features / "manifest.json"
 
 
-def content_hash(df: pd.DataFrame) -> str:
-    """SHA-256 of the column names, dtypes and values: equal data gives an equal hash."""
+def content_hash(df: Any) -> str:
+    """SHA-256 of the column names, dtypes and values: equal data gives an equal hash.
+
+    Each engine hashes rows its own way, so a dataset's hash names it within one engine.
+    """
+    frames = engine.frames(engine.name_of(df))
     digest = hashlib.sha256()
-    digest.update(json.dumps([[str(c), str(t)] for c, t in df.dtypes.items()]).encode())
+    digest.update(json.dumps(frames.dtypes(df)).encode())
     if len(df):
-        row_hashes = pd.util.hash_pandas_object(df, index=False, categorize=True)
-        digest.update(row_hashes.to_numpy().tobytes())
+        digest.update(frames.row_hashes(df))
     return digest.hexdigest()
 
 
@@ -71,36 +74,12 @@ def read_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """Write atomically (a half-written file never looks like a finished layer)."""
+def write_parquet(df: Any, path: Path) -> None:
+    """Write a pandas or polars frame atomically (a half-written file never looks finished)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
-    parquet_safe(df).to_parquet(tmp, index=False)
+    engine.frames(engine.name_of(df)).write_parquet(df, tmp)
     tmp.replace(path)
-
-
-def parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """Columns mixing types (e.g. numbers and text from a bad source) are stored as text.
-
-    Parquet needs one type per column; the raw layer keeps the values, validation judges them.
-    """
-    mixed = [
-        c
-        for c in df.columns
-        if df[c].dtype == object
-        and pd.api.types.infer_dtype(df[c], skipna=True) not in ("string", "empty")
-    ]
-    if not mixed:
-        return df
-    out = df.copy()
-    for c in mixed:
-        out[c] = as_text(out[c])
-    return out
-
-
-def as_text(values: pd.Series) -> pd.Series:
-    """Every value as text; missing values stay missing (None)."""
-    return values.astype(str).astype(object).where(values.notna().to_numpy(), None)
 
 
 def require_file(path: Path, step: str) -> Path:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import shutil
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from data_ingestion import engine
 from data_ingestion.layers import Layers, content_hash, read_json, write_json, write_parquet
 
 
@@ -44,23 +44,24 @@ def reset(layers: Layers, fingerprint: str) -> dict[str, Any]:
 def append_load(
     layers: Layers,
     manifest: dict[str, Any],
-    frame: pd.DataFrame,
-    timestamps: pd.Series,
+    frame: Any,
+    timestamps: Any,
     files: dict[str, str],
 ) -> dict[str, Any]:
-    """Write `frame` as the next partition and record it; returns the load's manifest entry."""
+    """Write `frame` (of either engine) as the next partition and record it; returns the load's
+    manifest entry. `timestamps` are the frame's parsed timestamps (None where unreadable)."""
     load_id = f"{len(manifest['loads']) + 1:06d}"
     path = layers.raw / f"load={load_id}" / "part-000.parquet"
     write_parquet(frame, path)
-    valid = timestamps.dropna()
+    oldest, newest = engine.frames(engine.name_of(frame)).timestamp_bounds(timestamps)
     entry = {
         "load_id": load_id,
         "path": str(path.relative_to(layers.data_dir)),
         "rows": len(frame),
         "content_hash": content_hash(frame),
         "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "min_timestamp": valid.min().isoformat() if len(valid) else None,
-        "max_timestamp": valid.max().isoformat() if len(valid) else None,
+        "min_timestamp": oldest.isoformat() if oldest else None,
+        "max_timestamp": newest.isoformat() if newest else None,
         "files": sorted(files),
     }
     manifest["loads"].append(entry)
@@ -88,18 +89,15 @@ def dataset_version(manifest: dict[str, Any]) -> str | None:
     return hashlib.sha256(joined.encode()).hexdigest()
 
 
-def read_raw(layers: Layers) -> pd.DataFrame:
-    """Every raw load, oldest first, as one frame."""
+def read_raw(layers: Layers, engine_name: str = "pandas") -> Any:
+    """Every raw load, oldest first, as one frame of `engine_name` (pandas or polars)."""
     manifest = load_manifest(layers)
     if not manifest or not manifest["loads"]:
         raise FileNotFoundError(
             f"no raw data under {layers.raw}: run the `ingest` step first (or `make pipeline`)"
         )
-    frames = [_read_partition(layers.data_dir / load["path"]) for load in manifest["loads"]]
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-
-
-def _read_partition(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise FileNotFoundError(f"raw partition {path} listed in the manifest is missing")
-    return pd.read_parquet(path)
+    paths = [layers.data_dir / load["path"] for load in manifest["loads"]]
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"raw partition {path} listed in the manifest is missing")
+    return engine.frames(engine_name).read_parquet(paths)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from data_ingestion import sample
+from data_ingestion import engine, sample
 from data_ingestion.faults import inject_faults
 from data_ingestion.layers import write_parquet
 from data_ingestion.retry import with_retries
@@ -33,9 +33,9 @@ class SourceReadError(ValueError):
 
 @dataclass
 class SourceBatch:
-    """What one read of the source produced."""
+    """What one read of the source produced: a frame of the configured engine."""
 
-    frame: pd.DataFrame
+    frame: Any
     files: dict[str, str] = field(default_factory=dict)  # path -> content hash, files read
     notes: list[str] = field(default_factory=list)
 
@@ -67,8 +67,9 @@ def read_source(
     sleep: Callable[[float], None] = time.sleep,
 ) -> SourceBatch:
     source = source_config(config)
+    frames = engine.frames(engine.name(config))
     if source["type"] == "sample":
-        return SourceBatch(generate_sample(config))
+        return SourceBatch(frames.from_pandas(generate_sample(config)))
     return _read_files(config, source, root, dict(already_read or {}), sleep)
 
 
@@ -104,23 +105,26 @@ def _read_files(
         raise FileNotFoundError(f"source.path {pattern!r} matches no file (looked for {full})")
 
     retry = source.get("retries", {}) if isinstance(source.get("retries"), dict) else {}
-    frames, files = [], {}
+    name = engine.name(config)
+    read, files = [], {}
     for path in paths:
         digest = with_retries(lambda p=path: _file_hash(p), sleep=sleep, what=path, **retry)
         if already_read.get(path) == digest:
             continue
-        frames.append(with_retries(lambda p=path: _read(p, fmt), sleep=sleep, what=path, **retry))
+        read.append(
+            with_retries(lambda p=path: _read(p, fmt, name), sleep=sleep, what=path, **retry)
+        )
         files[path] = digest
     if len(files) < len(paths):
         notes.append(f"skipped {len(paths) - len(files)} file(s) already ingested")
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return SourceBatch(frame, files, notes)
+    return SourceBatch(engine.frames(name).concat(read), files, notes)
 
 
-def _read(path: str, fmt: str) -> pd.DataFrame:
+def _read(path: str, fmt: str, engine_name: str = "pandas") -> Any:
+    frames = engine.frames(engine_name)
     try:
-        return pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
-    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        return frames.read_file(path, fmt)
+    except frames.READ_ERRORS as exc:
         raise SourceReadError(f"cannot read {path} as {fmt}: {exc}") from exc
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-import pandas as pd
-
-from data_ingestion import contract, raw_layer
+from data_ingestion import contract, engine, raw_layer
 from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers
 from data_ingestion.sources import fingerprint, read_source, source_config
@@ -47,10 +46,11 @@ def run(
     if start_over:
         manifest = raw_layer.reset(layers, current)
 
+    frames = engine.frames(engine.name(config))
     new, skipped = _newer_than_watermark(frame, config, manifest["watermark"], source["type"])
     entry = None
     if len(new):
-        timestamps = contract.parse_timestamps(new[contract.timestamp_column(config)], config)
+        timestamps = frames.timestamps(new, config)
         entry = raw_layer.append_load(layers, manifest, new, timestamps, batch.files)
     elif batch.files:  # files read, nothing newer than the watermark in them
         raw_layer.record_files(layers, manifest, batch.files)
@@ -71,8 +71,8 @@ def run(
 
 
 def _newer_than_watermark(
-    frame: pd.DataFrame, config: dict[str, Any], watermark: str | None, source_type: str
-) -> tuple[pd.DataFrame, int]:
+    frame: Any, config: dict[str, Any], watermark: str | None, source_type: str
+) -> tuple[Any, int]:
     """Rows after the watermark; returns them and how many older rows were left out.
 
     Rows whose timestamp cannot be read are kept (validation quarantines them) when their
@@ -80,9 +80,9 @@ def _newer_than_watermark(
     """
     if watermark is None or not len(frame):
         return frame, 0
-    ts = contract.parse_timestamps(frame[contract.timestamp_column(config)], config)
-    keep = ts > pd.Timestamp(watermark)
-    if source_type == "files":
-        keep |= ts.isna()
-    keep = keep.to_numpy()
-    return frame.loc[keep].reset_index(drop=True), int((~keep).sum())
+    frames = engine.frames(engine.name_of(frame))
+    ts = frames.timestamps(frame, config)
+    keep = frames.newer_than(
+        ts, datetime.fromisoformat(watermark), keep_unparsed=source_type == "files"
+    )
+    return frames.filter_rows(frame, keep), int((~keep).sum())

@@ -1,86 +1,107 @@
-"""Completeness, the data profile, and the reference statistics drift detection compares with."""
+"""Completeness, the data profile, and the reference statistics drift detection compares with.
+
+The figures are computed here, once, from what the engine hands over (null counts, a numeric
+column's values as a numpy array, value counts), so pandas and polars data give equal reports.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from data_ingestion import contract
+from data_ingestion import contract, engine
+from data_quality.schema import value_specs
 
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 HISTOGRAM_BINS = 10
 
 
-def completeness(df: pd.DataFrame, columns: list[str]) -> dict[str, float]:
+def completeness(df: Any, columns: list[str]) -> dict[str, float]:
     """Share of non-null values per column (1.0 for an empty frame: nothing is missing)."""
     if not len(df):
         return {c: 1.0 for c in columns}
-    return {c: round(float(df[c].notna().mean()), 6) for c in columns}
+    nulls = engine.checks(engine.name_of(df)).null_counts(df, columns)
+    return {c: round((len(df) - nulls[c]) / len(df), 6) for c in columns}
 
 
-def profile(df: pd.DataFrame, config: Mapping[str, Any], now: pd.Timestamp) -> dict[str, Any]:
+def profile(df: Any, config: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """Row counts, completeness, freshness and a summary per column of accepted data."""
-    ts = df[contract.timestamp_column(config)]
-    newest = ts.max() if len(df) else None
+    checks = engine.checks(engine.name_of(df))
+    specs = value_specs(config)
+    nulls = _null_fractions(df, list(specs))
+    oldest, newest = checks.timestamp_bounds(df, contract.timestamp_column(config))
     columns: dict[str, Any] = {}
-    for name, spec in {
-        **contract.features(config),
-        contract.target_column(config): contract.target_spec(config),
-    }.items():
-        values = df[name]
-        summary: dict[str, Any] = {"type": spec["type"], "null_fraction": _null_fraction(values)}
-        if spec["type"] == "numeric" and values.notna().any():
-            summary.update(
-                mean=float(values.mean()),
-                std=float(values.std()) if values.notna().sum() > 1 else 0.0,
-                min=float(values.min()),
-                max=float(values.max()),
-                skew=float(values.skew()) if values.notna().sum() > 2 else 0.0,
-            )
-        elif spec["type"] == "categorical":
-            counts = values.value_counts()
-            summary["top"] = {str(k): int(v) for k, v in counts[counts > 0].head(10).items()}
+    for name, spec in specs.items():
+        summary: dict[str, Any] = {"type": spec["type"], "null_fraction": nulls[name]}
+        if spec["type"] == "numeric":
+            summary.update(_moments(checks.numeric_values(df, name)))
+        else:
+            counts = checks.value_counts(df, name)
+            summary["top"] = dict(list(counts.items())[:10])
         columns[name] = summary
     entity = contract.entity_column(config)
     return {
         "rows": len(df),
         "completeness": completeness(df, list(df.columns)),
         "freshness": {
-            "oldest": ts.min().isoformat() if len(df) else None,
-            "newest": newest.isoformat() if newest is not None else None,
-            "age_hours": round((now - newest).total_seconds() / 3600, 2) if len(df) else None,
+            "oldest": oldest.isoformat() if oldest else None,
+            "newest": newest.isoformat() if newest else None,
+            "age_hours": round((now - newest).total_seconds() / 3600, 2) if newest else None,
         },
-        "unique_ids": int(df[contract.id_column(config)].nunique()),
-        "unique_entities": int(df[entity].nunique()) if entity else None,
+        "unique_ids": checks.n_unique(df, contract.id_column(config)),
+        "unique_entities": checks.n_unique(df, entity) if entity else None,
         "columns": columns,
     }
 
 
-def reference_stats(df: pd.DataFrame, config: Mapping[str, Any]) -> dict[str, Any]:
+def reference_stats(df: Any, config: Mapping[str, Any]) -> dict[str, Any]:
     """Per feature (and target): a histogram to compare live data with, nulls and moments."""
+    checks = engine.checks(engine.name_of(df))
+    specs = value_specs(config)
+    nulls = _null_fractions(df, list(specs))
     stats: dict[str, Any] = {}
-    specs = {
-        **contract.features(config),
-        contract.target_column(config): contract.target_spec(config),
-    }
     for name, spec in specs.items():
-        values = df[name]
-        entry: dict[str, Any] = {"type": spec["type"], "null_fraction": _null_fraction(values)}
-        present = values.dropna()
+        entry: dict[str, Any] = {"type": spec["type"], "null_fraction": nulls[name]}
         if spec["type"] == "numeric":
-            entry.update(_numeric_reference(present.to_numpy(dtype="float64")))
+            entry.update(_numeric_reference(checks.numeric_values(df, name)))
         else:
-            counts = present.value_counts()
-            counts.index = counts.index.map(str)
-            categories = [str(a) for a in spec.get("allowed") or counts.index]
-            total = max(int(counts.sum()), 1)
+            counts = checks.value_counts(df, name)
+            categories = [str(a) for a in spec.get("allowed") or counts]
+            total = max(sum(counts.values()), 1)
             entry["categories"] = categories
-            entry["frequencies"] = [round(int(counts.get(c, 0)) / total, 6) for c in categories]
+            entry["frequencies"] = [round(counts.get(c, 0) / total, 6) for c in categories]
         stats[name] = entry
     return {"rows": len(df), "target": contract.target_column(config), "columns": stats}
+
+
+def _null_fractions(df: Any, columns: list[str]) -> dict[str, float]:
+    if not len(df):
+        return {c: 0.0 for c in columns}
+    nulls = engine.checks(engine.name_of(df)).null_counts(df, columns)
+    return {c: round(nulls[c] / len(df), 6) for c in columns}
+
+
+def _moments(values: np.ndarray) -> dict[str, float]:
+    """Mean, sample std, min, max and sample skewness (as pandas computes them)."""
+    n = len(values)
+    if not n:
+        return {}
+    mean = float(values.mean())
+    centred = values - mean
+    m2 = float((centred**2).sum())
+    skew = 0.0
+    if n > 2 and m2 > 0:
+        skew = float(n * (n - 1) ** 0.5 / (n - 2) * (centred**3).sum() / m2**1.5)
+    return {
+        "mean": mean,
+        "std": float(np.sqrt(m2 / (n - 1))) if n > 1 else 0.0,
+        "min": float(values.min()),
+        "max": float(values.max()),
+        "skew": skew,
+    }
 
 
 def _numeric_reference(values: np.ndarray) -> dict[str, Any]:
@@ -102,7 +123,3 @@ def _numeric_reference(values: np.ndarray) -> dict[str, Any]:
         "bin_edges": [float(e) for e in edges],
         "bin_fractions": [round(float(c) / len(values), 6) for c in counts],
     }
-
-
-def _null_fraction(values: pd.Series) -> float:
-    return round(float(values.isna().mean()), 6) if len(values) else 0.0

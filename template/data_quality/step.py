@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from data_ingestion import contract, raw_layer
+from data_ingestion import contract, engine, raw_layer
 from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers, content_hash, write_json, write_parquet
 from data_quality.profile import completeness, profile, reference_stats
-from data_quality.validate import storage_dtypes, validate
+from data_quality.validate import failures_by_check, storage_dtypes, validate
 
 
 class DataQualityError(RuntimeError):
@@ -27,7 +27,7 @@ class DataQualityError(RuntimeError):
 def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
     config = settings.data
     layers = Layers(settings.data_dir)
-    raw = raw_layer.read_raw(layers)
+    raw = raw_layer.read_raw(layers, engine.name(config))
     now = pd.Timestamp.now(tz="UTC").tz_convert(None)
     result = validate(raw, config, now)
 
@@ -35,7 +35,6 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
     write_parquet(stored, layers.validated)
     write_parquet(result.quarantined, layers.quarantine)
     columns = contract.contract_columns(config)
-    by_check = (result.failures["column"] + ":" + result.failures["check"]).value_counts().to_dict()
     report = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows_in": len(raw),
@@ -44,7 +43,8 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
         "reconciled": len(raw) == len(result.accepted) + len(result.quarantined),
         "completeness": completeness(raw, columns),
         "completeness_accepted": completeness(result.accepted, columns),
-        "failures_by_check": {k: int(v) for k, v in by_check.items()},
+        "engine": engine.name(config),
+        "failures_by_check": failures_by_check(result.failures),
         "ignored_columns": sorted(set(map(str, raw.columns)) - set(columns)),
         "validated_hash": content_hash(stored),
         "validated_path": str(layers.validated),

@@ -1,86 +1,73 @@
-"""Split raw rows into accepted and quarantined, naming the failing check(s) of every row."""
+"""Split raw rows into accepted and quarantined, naming the failing check(s) of every row.
+
+The steps are the same for every engine: coerce each contract column (a value that cannot be
+converted fails its `type(...)` check), run the schema, then quarantine every row with at least
+one failure, its reasons (`column:check`, sorted, joined by REASON_SEPARATOR) in FAILED_CHECKS.
+The frame operations come from `data_quality.<engine>_checks`, chosen by the frame's type.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-import pandas as pd
-import pandera.pandas as pa
+import pandera.errors
 
-from data_ingestion import contract
-from data_quality.schema import build_schema, coerce
+from data_ingestion import contract, engine
+from data_quality.schema import build_schema, conversions
 
 FAILED_CHECKS = "_failed_checks"
+REASON_SEPARATOR = "; "
+# Columns of the failures frame: one row per (row position, column, check) that failed.
+FAILURE_COLUMNS = ("row", "column", "check")
 
 
 @dataclass
 class Validation:
-    accepted: pd.DataFrame  # contract columns, typed (text as categories), every check passed
-    quarantined: pd.DataFrame  # the raw rows as they came, plus FAILED_CHECKS
-    failures: pd.DataFrame  # one row per (row, column, check) that failed
+    accepted: Any  # contract columns, typed, every check passed (a frame of the raw's engine)
+    quarantined: Any  # the raw rows as they came, plus FAILED_CHECKS
+    failures: Any  # one row per (row, column, check) that failed
 
     @property
     def rows_in(self) -> int:
         return len(self.accepted) + len(self.quarantined)
 
 
-def validate(
-    raw: pd.DataFrame, config: Mapping[str, Any], now: pd.Timestamp | None = None
-) -> Validation:
-    """Every raw row ends up in exactly one of `accepted` and `quarantined`."""
-    raw = raw.reset_index(drop=True)
-    typed, failures = coerce(raw, config)
-    schema_failures = schema_failures_of(typed, config, now)
-    failures = pd.concat([failures, schema_failures], ignore_index=True)
-
-    reasons = (
-        (failures["column"] + ":" + failures["check"])
-        .groupby(failures["row"].to_numpy())
-        .agg(lambda s: "; ".join(sorted(set(s))))
-    )
-    bad = raw.index.isin(reasons.index)
-    quarantined = raw.loc[bad].copy()
-    quarantined[FAILED_CHECKS] = reasons.reindex(quarantined.index).to_numpy()
-    accepted = typed.loc[~bad].reset_index(drop=True)
-    return Validation(accepted, quarantined.reset_index(drop=True), failures)
+def validate(raw: Any, config: Mapping[str, Any], now: datetime | None = None) -> Validation:
+    """Every raw row (pandas or polars) ends up in exactly one of `accepted` and `quarantined`."""
+    checks = engine.checks(engine.name_of(raw))
+    contract.require_columns(raw.columns, config, "the raw data")
+    raw = checks.positional(raw)
+    typed, type_failures = checks.coerce(raw, conversions(config), config)
+    failures = checks.concat_failures([type_failures, schema_failures_of(typed, config, now)])
+    accepted, quarantined = checks.quarantine(raw, typed, failures)
+    return Validation(accepted, quarantined, failures)
 
 
-def schema_failures_of(
-    typed: pd.DataFrame, config: Mapping[str, Any], now: pd.Timestamp | None = None
-) -> pd.DataFrame:
+def schema_failures_of(typed: Any, config: Mapping[str, Any], now: datetime | None = None) -> Any:
     """The pandera failures as (row, column, check); empty when every row passes."""
+    name = engine.name_of(typed)
+    checks = engine.checks(name)
     try:
-        build_schema(config, now).validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-        frame_level = cases["index"].isna()
-        if frame_level.any():  # a check about the whole frame, e.g. a wrong dtype
+        build_schema(config, now, name).validate(typed, lazy=True)
+    except pandera.errors.SchemaErrors as err:
+        frame_level, failures = checks.failure_rows(err.failure_cases, typed, config)
+        if frame_level:  # a check about the whole frame, e.g. a wrong dtype
             raise contract.DataContractError(
-                "the data fails checks that no single row explains: "
-                + "; ".join(
-                    cases.loc[frame_level, ["column", "check"]].astype(str).agg(":".join, 1)
-                )
+                "the data fails checks that no single row explains: " + "; ".join(frame_level)
             ) from err
-        return pd.DataFrame(
-            {
-                "row": cases["index"].astype("int64").to_numpy(),
-                "column": cases["column"].astype(str).to_numpy(),
-                "check": cases["check"].astype(str).to_numpy(),
-            }
-        )
-    return pd.DataFrame({"row": pd.Series(dtype="int64"), "column": "", "check": ""}).iloc[:0]
+        return failures
+    return checks.no_failures()
 
 
-def storage_dtypes(df: pd.DataFrame) -> pd.DataFrame:
-    """The accepted rows as stored and handed to models: categories become plain text and
-    nullable integer columns without nulls become int64."""
-    out = df.copy()
-    for column in out.columns:
-        dtype = out[column].dtype
-        if isinstance(dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-        elif isinstance(dtype, pd.Int64Dtype) and not out[column].isna().any():
-            out[column] = out[column].astype("int64")
-    return out
+def storage_dtypes(df: Any) -> Any:
+    """The accepted rows as stored and handed to models: text as plain strings, integer columns
+    without nulls as int64 (the same columns and types from every engine)."""
+    return engine.checks(engine.name_of(df)).storage_dtypes(df)
+
+
+def failures_by_check(failures: Any) -> dict[str, int]:
+    """How many rows failed each `column:check`."""
+    return engine.checks(engine.name_of(failures)).failures_by_check(failures)

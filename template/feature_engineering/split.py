@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from data_ingestion import contract
+from data_ingestion import contract, engine
 from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers, read_json, require_file
 
@@ -21,10 +21,10 @@ SPLITS = ("train", "valid", "test")
 STRATEGIES = ("stratified", "time", "random")
 
 
-def split_dataset(
-    df: pd.DataFrame, data_config: Mapping[str, Any], seed: int
-) -> dict[str, pd.DataFrame]:
-    """{"train", "valid", "test"} frames with a fresh index; every row lands in exactly one."""
+def split_dataset(df: Any, data_config: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """{"train", "valid", "test"} frames (of `df`'s engine, rows renumbered); every row lands in
+    exactly one. The positions are chosen on numpy arrays, so every engine splits alike."""
+    frames = engine.frames(engine.name_of(df))
     options = dict(data_config.get("split") or {})
     strategy = options.get("strategy", "stratified")
     if strategy not in STRATEGIES:
@@ -42,14 +42,14 @@ def split_dataset(
     if strategy == "time":
         order = np.lexsort(
             (
-                df[contract.id_column(data_config)].astype(str).to_numpy(),
-                df[contract.timestamp_column(data_config)].to_numpy(),
+                frames.text_column(df, contract.id_column(data_config)),
+                frames.column(df, contract.timestamp_column(data_config)),
             )
         )
         cut_valid, cut_test = n - n_test - n_valid, n - n_test
         parts = (order[:cut_valid], order[cut_valid:cut_test], order[cut_test:])
     else:
-        target = df[contract.target_column(data_config)].to_numpy()
+        target = frames.column(df, contract.target_column(data_config))
         positions = np.arange(n)
         stratify = target if strategy == "stratified" else None
         rest, test = train_test_split(
@@ -60,9 +60,7 @@ def split_dataset(
             rest, test_size=n_valid, random_state=seed, stratify=stratify_rest
         )
         parts = (np.sort(train), np.sort(valid), np.sort(test))
-    return {
-        name: df.iloc[idx].reset_index(drop=True) for name, idx in zip(SPLITS, parts, strict=True)
-    }
+    return {name: frames.take(df, idx) for name, idx in zip(SPLITS, parts, strict=True)}
 
 
 def load_splits(settings: SettingsLike) -> dict[str, pd.DataFrame]:

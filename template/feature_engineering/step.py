@@ -11,8 +11,8 @@ import hashlib
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from data_ingestion import engine
 from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers, content_hash, require_file, write_json, write_parquet
 from feature_engineering.pipeline import build_feature_pipeline, split_xy
@@ -25,7 +25,8 @@ CHECK_ROWS = 100_000
 def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
     config = settings.data
     layers = Layers(settings.data_dir)
-    validated = pd.read_parquet(require_file(layers.validated, "validate"))
+    frames = engine.frames(engine.name(config))
+    validated = frames.read_parquet([require_file(layers.validated, "validate")])
     seed = int((config.get("split") or {}).get("seed", 42))
     splits = split_dataset(validated, config, seed)
 
@@ -60,14 +61,17 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def check_feature_pipeline(train: pd.DataFrame, config: dict[str, Any], seed: int) -> list[str]:
+def check_feature_pipeline(train: Any, config: dict[str, Any], seed: int) -> list[str]:
     """Fit the feature pipeline on (a sample of) the train split; return its feature names.
 
     Fails loudly when the contract's columns cannot be turned into a finite numeric matrix.
+    The pipeline takes pandas frames (the model boundary): the sample is converted first.
     """
-    x_train, _ = split_xy(train, config)
-    if len(x_train) > CHECK_ROWS:
-        x_train = x_train.sample(n=CHECK_ROWS, random_state=seed)
+    frames = engine.frames(engine.name_of(train))
+    if len(train) > CHECK_ROWS:
+        rows = np.random.default_rng(seed).choice(len(train), size=CHECK_ROWS, replace=False)
+        train = frames.take(train, np.sort(rows))
+    x_train, _ = split_xy(frames.to_pandas(train), config)
     pipeline = build_feature_pipeline(config).fit(x_train)
     matrix = pipeline.transform(x_train.head(1000))
     if not np.isfinite(matrix).all():

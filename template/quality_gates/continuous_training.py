@@ -7,29 +7,37 @@ Static checks use only the standard library; the full checks import the project 
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate, matching_files, run_tests
+from quality_gates.data_pipeline import load_orchestration
 
 PHASE = "continuous_training"
 CONFIG = Path("configs/continuous_training.yaml")
 TRIGGERS = ("schedule", "performance_drop", "drift", "new_data", "manual")
-FLOWS = {"airflow": Path("airflow_dags/continuous_training.py")}
+# The modules whose `run` the continuous-training pipeline calls, in order: monitoring refreshes
+# what the triggers read, then the retraining step checks them.
+JOB_MODULES = (
+    "monitoring.drift_detection.step",
+    "monitoring.online_quality",
+    "continuous_training.step",
+)
+# Per orchestrator: the file defining the `continuous_training` pipeline, and where the modules
+# it runs are named (Airflow's DAG names them itself; the others run the jobs listed in
+# CONTINUOUS_TRAINING_JOBS of <package>/orchestration.py, through `run_continuous_training_job`
+# in-process or `python -m <package>.orchestration job` in a Kubeflow container).
+SHARED_JOBS = "{package}/orchestration.py"
+FLOWS: dict[str, tuple[str, str]] = {
+    "airflow": ("airflow_dags/continuous_training.py", "airflow_dags/continuous_training.py"),
+    "prefect": ("prefect_flows/flows.py", SHARED_JOBS),
+    "dagster": ("dagster_defs/definitions.py", SHARED_JOBS),
+    "kubeflow": ("kfp_pipelines/pipelines.py", SHARED_JOBS),
+}
 DEFAULT_TESTS = ("tests/test_continuous_training*.py", "tests/test_rollback*.py")
-# Parse the DAG folder as Airflow's DAG processor does, in a fresh interpreter.
-PARSE_DAGS = """
-import json, sys
-from airflow.dag_processing.dagbag import DagBag
-bag = DagBag(dag_folder=sys.argv[1])
-errors = {k: str(v) for k, v in bag.import_errors.items()}
-print(json.dumps({"dags": sorted(bag.dag_ids), "errors": errors}))
-"""
+CT_PIPELINE = "continuous_training"
 
 
 def _config(ctx: Context) -> dict:
@@ -63,21 +71,29 @@ def check_config(ctx: Context) -> Check:
 
 
 def check_flow_defined(ctx: Context) -> Check:
-    """The orchestrator has a continuous-training flow that calls the step functions."""
+    """The orchestrator has a continuous-training pipeline that runs the job modules."""
     name = "orchestrator flow defined"
     orchestrator = ctx.answers.get("orchestrator", "")
-    rel = FLOWS.get(orchestrator)
-    if rel is None:
+    if orchestrator not in FLOWS:
         return Check(name, FAIL, f"no continuous-training flow for orchestrator {orchestrator!r}")
+    rel, jobs_rel = FLOWS[orchestrator]
     path = ctx.root / rel
     if not path.is_file():
-        return Check(name, FAIL, f"{rel} missing")
+        return Check(name, FAIL, f"{orchestrator}: {rel} missing")
     text = path.read_text(encoding="utf-8")
-    calls = [m for m in ("continuous_training.step", "monitoring.drift_detection.step")
-             if m not in text]  # fmt: skip
-    if calls:
-        return Check(name, FAIL, f"{rel} does not run: {', '.join(calls)}")
-    return Check(name, PASS, f"{rel}")
+    if not re.search(rf"^def {CT_PIPELINE}\(", text, re.M):
+        return Check(name, FAIL, f"{orchestrator}: {rel} defines no {CT_PIPELINE} pipeline")
+    if jobs_rel == SHARED_JOBS and "CONTINUOUS_TRAINING_JOBS" not in text:
+        return Check(name, FAIL, f"{orchestrator}: {rel} does not run CONTINUOUS_TRAINING_JOBS")
+    jobs_rel = jobs_rel.format(package=ctx.answers.get("project_slug", "<package>"))
+    jobs = ctx.root / jobs_rel
+    if not jobs.is_file():
+        return Check(name, FAIL, f"{orchestrator}: {jobs_rel} missing")
+    text = jobs.read_text(encoding="utf-8")
+    missing = [m for m in JOB_MODULES if f'"{m}"' not in text]
+    if missing:
+        return Check(name, FAIL, f"{orchestrator}: {jobs_rel} does not run: {', '.join(missing)}")
+    return Check(name, PASS, f"{orchestrator}: {rel} runs {len(JOB_MODULES)} jobs")
 
 
 def check_code_loads(ctx: Context) -> Check:
@@ -102,29 +118,21 @@ def check_code_loads(ctx: Context) -> Check:
 
 
 def check_flow_loads(ctx: Context) -> Check:
-    """The orchestrator loads the continuous-training flow without import errors."""
+    """The orchestrator loads its definitions, the continuous-training pipeline among them,
+    without errors (the data_pipeline gate's loader, in a fresh interpreter of the project)."""
     name = "orchestrator flow loads"
-    if ctx.answers.get("orchestrator") != "airflow":
-        return Check(name, FAIL, f"no loader for orchestrator {ctx.answers.get('orchestrator')!r}")
-    with tempfile.TemporaryDirectory() as home:
-        env = {
-            **os.environ,
-            "AIRFLOW_HOME": home,
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ctx.root / "airflow_dags"),
-        }
-        done = subprocess.run(
-            [sys.executable, "-c", PARSE_DAGS, str(ctx.root / "airflow_dags")],
-            cwd=ctx.root, env=env, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-    if done.returncode:
-        return Check(name, FAIL, (done.stderr.strip().splitlines() or ["DagBag failed"])[-1])
-    parsed = json.loads(done.stdout.strip().splitlines()[-1])
-    if parsed["errors"]:
-        return Check(name, FAIL, "; ".join(f"{k}: {v}" for k, v in parsed["errors"].items()))
-    if "continuous_training" not in parsed["dags"]:
-        return Check(name, FAIL, f"DAG continuous_training not found in {parsed['dags']}")
-    return Check(name, PASS, f"DAGs {', '.join(parsed['dags'])}")
+    loaded, failure = load_orchestration(ctx)
+    if loaded is None:
+        return Check(name, FAIL, failure)
+    orchestrator = ctx.answers["orchestrator"]
+    problems = [f"{k}: {str(v).strip().splitlines()[-1]}" for k, v in loaded["errors"].items()]
+    if CT_PIPELINE not in loaded["pipelines"]:
+        problems.append(f"pipeline {CT_PIPELINE} not defined")
+    pipelines = ", ".join(loaded["pipelines"]) or "none"
+    if problems:
+        detail = f"{orchestrator}: " + "; ".join(problems) + f" (loaded: {pipelines})"
+        return Check(name, FAIL, detail)
+    return Check(name, PASS, f"{orchestrator} loads {CT_PIPELINE} (of {pipelines})")
 
 
 def check_tests(ctx: Context) -> Check:

@@ -68,15 +68,13 @@ def _report(ctx: Context) -> dict[str, Any] | None:
 
 def check_schema_compliance(ctx: Context) -> Check:
     """Re-validate the accepted rows (data/validated) against the schema from the contract."""
-    import pandas as pd
-
     from data_quality.validate import validate
 
     path = ctx.root / "data/validated/data.parquet"
     threshold = float(_config(ctx).get("schema_compliance_min", 1.0))
     if not path.is_file():
         return Check("schema compliance", FAIL, f"{path} missing: {RUN_PIPELINE}", None, threshold)
-    accepted = pd.read_parquet(path)
+    accepted = _read_with_engine(ctx, path)
     result = validate(accepted, _data_config(ctx))
     share = len(result.accepted) / len(accepted) if len(accepted) else 0.0
     detail = f"{len(result.accepted)} of {len(accepted)} accepted rows pass the schema again"
@@ -85,8 +83,6 @@ def check_schema_compliance(ctx: Context) -> Check:
 
 def check_completeness(ctx: Context) -> Check:
     """The least complete contract column of the accepted data."""
-    import pandas as pd
-
     from data_ingestion import contract
     from data_quality.profile import completeness
 
@@ -94,7 +90,7 @@ def check_completeness(ctx: Context) -> Check:
     threshold = float(_config(ctx).get("completeness_min", 0.95))
     if not path.is_file():
         return Check("completeness", FAIL, f"{path} missing: {RUN_PIPELINE}", None, threshold)
-    accepted = pd.read_parquet(path)
+    accepted = _read_with_engine(ctx, path)
     if not len(accepted):
         return Check("completeness", FAIL, "no accepted row", 0.0, threshold)
     per_column = completeness(accepted, contract.contract_columns(_data_config(ctx)))
@@ -296,6 +292,13 @@ def _data_config(ctx: Context) -> dict[str, Any]:
 
     with (ctx.root / "configs/data.yaml").open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def _read_with_engine(ctx: Context, path: Path) -> Any:
+    """A data layer read by the engine of configs/data.yaml (pandas or polars)."""
+    from data_ingestion import engine
+
+    return engine.frames(engine.name(_data_config(ctx))).read_parquet([path])
 
 
 def _parquet_rows(path: Path) -> int | None:

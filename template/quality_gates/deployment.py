@@ -45,6 +45,10 @@ def _mode(ctx: Context) -> tuple[bool, bool]:
     return mode in ("realtime", "hybrid"), mode in ("batch", "hybrid")
 
 
+def _kserve(ctx: Context) -> bool:
+    return ctx.answers.get("serving") == "kserve"
+
+
 def _settings(ctx: Context) -> dict[str, Any]:
     return ctx.phase_config("deployment")
 
@@ -59,7 +63,12 @@ def check_artifacts(ctx: Context) -> Check:
         Path("docs/deployment-guide.md"),
         Path("deployment/inference/predictor.py"),
     ]
-    if serves:
+    if _kserve(ctx):
+        required += [
+            Path("deployment/kserve_predictor/model.py"),
+            BASE / "kserve/inferenceservice.yaml",
+        ]
+    elif serves:
         required += [Path("deployment/api/app.py"), BASE / "api/deployment.yaml"]
     if batches:
         required += [Path("deployment/batch/job.py"), BASE / "batch/cronjob.yaml"]
@@ -101,7 +110,7 @@ def check_manifest_fields(ctx: Context) -> Check:
         p
         for p in sorted((ctx.root / BASE).rglob("*.yaml"))
         if re.search(
-            r"^kind:\s*(Deployment|CronJob|Job|StatefulSet|DaemonSet)\s*$",
+            r"^kind:\s*(Deployment|CronJob|Job|StatefulSet|DaemonSet|InferenceService)\s*$",
             p.read_text(encoding="utf-8"),
             re.M,
         )
@@ -122,7 +131,14 @@ def check_manifest_fields(ctx: Context) -> Check:
 
 
 def check_deployment_tests(ctx: Context) -> Check:
-    names = ["test_inference.py", "test_api.py", "test_api_fuzz.py", "test_batch.py"]
+    names = [
+        "test_inference.py",
+        "test_api.py",
+        "test_api_fuzz.py",
+        "test_api_bentoml.py",
+        "test_kserve.py",
+        "test_batch.py",
+    ]
     tests = [f"tests/{n}" for n in names if (ctx.root / "tests" / n).is_file()]
     timeout = int(_settings(ctx).get("tests_timeout_seconds", 900))
     check = run_tests(ctx.root, "API and batch tests", tests, timeout)
@@ -161,11 +177,13 @@ def check_hadolint(ctx: Context) -> Check:
 
 
 def check_latency(ctx: Context) -> Check:
-    """p95 of single-row /predict in-process on the model the API serves (the champion)."""
+    """p95 of single-row predictions in-process on the model the service serves (the champion):
+    POST /predict of the FastAPI or BentoML service, or V1 :predict of the KServe predictor."""
     if not _mode(ctx)[0]:
         return Check("api p95 latency", SKIP, "deployment_mode is batch: no API")
     _project_importable(ctx)
-    latency = importlib.import_module("deployment.api.latency")
+    server = "kserve_predictor" if _kserve(ctx) else "api"
+    latency = importlib.import_module(f"deployment.{server}.latency")
     requests = int(_settings(ctx).get("load_requests", 300))
     result = latency.in_process_latency(ctx.root, requests)
     if not result["ready"]:

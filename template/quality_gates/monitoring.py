@@ -20,7 +20,11 @@ from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate, run_tests
 
 PHASE = "monitoring"
 MONITORING = Path("monitoring")
+# The API's metrics; the KServe predictor's too (kserve's /metrics serves them beside kserve's).
 API_METRICS = Path("deployment/api/metrics.py")
+BATCH_METRICS = Path("deployment/batch/metrics.py")
+# Code that constructs the metrics it exports (read as text: Gauge("name", ...) and the like).
+METRIC_CODE = (API_METRICS, BATCH_METRICS)
 JOB_METRICS = MONITORING / "metric_names.py"
 PROMTOOL_HINT = (
     "promtool not found: install it (Debian/Ubuntu: `sudo apt-get install prometheus`, "
@@ -50,6 +54,11 @@ def alert_test_files(root: Path) -> list[Path]:
     return [p for p in _yaml_files(root, "alerts") if p.name.endswith("_test.yml")]
 
 
+def config_files(root: Path) -> list[Path]:
+    """The Prometheus configs: prometheus.yml (this machine) and kubernetes.yml (in cluster)."""
+    return sorted((root / MONITORING / "prometheus").glob("*.yml"))
+
+
 def rule_files(root: Path) -> list[Path]:
     return _yaml_files(root, "prometheus/rules") + alert_files(root)
 
@@ -61,20 +70,29 @@ def dashboards(root: Path) -> list[Path]:
 # -- metric names (text only, so the static phase can run it) -------------------------------
 
 
+def constructed_metrics(text: str) -> set[str]:
+    """Sample names of the metrics a module constructs: `Counter|Gauge|Histogram|Summary(` and
+    the `...MetricFamily(` of custom collectors, each with its name as a string literal."""
+    names: set[str] = set()
+    pattern = r"\b(Counter|Gauge|Histogram|Summary)(?:MetricFamily)?\(\s*\"(\w+)\""
+    for kind, name in re.findall(pattern, text):
+        if kind == "Counter":
+            names.add(name if name.endswith("_total") else f"{name}_total")
+        elif kind in ("Histogram", "Summary"):
+            names |= {f"{name}_sum", f"{name}_count"}
+            names |= {f"{name}_bucket"} if kind == "Histogram" else set()
+        else:
+            names.add(name)
+    return names
+
+
 def exported_metrics(root: Path) -> set[str]:
-    """Sample names the API (deployment/api/metrics.py) and the jobs (metric_names.py) export."""
+    """Sample names the API (deployment/api/metrics.py), the batch job
+    (deployment/batch/metrics.py) and the monitoring jobs (metric_names.py) export."""
     names = set(SYNTHETIC)
-    api = root / API_METRICS
-    if api.is_file():
-        text = api.read_text(encoding="utf-8")
-        for kind, name in re.findall(r"\b(Counter|Gauge|Histogram|Summary)\(\s*\"(\w+)\"", text):
-            if kind == "Counter":
-                names.add(name if name.endswith("_total") else f"{name}_total")
-            elif kind in ("Histogram", "Summary"):
-                names |= {f"{name}_sum", f"{name}_count"}
-                names |= {f"{name}_bucket"} if kind == "Histogram" else set()
-            else:
-                names.add(name)
+    for module in METRIC_CODE:
+        if (root / module).is_file():
+            names |= constructed_metrics((root / module).read_text(encoding="utf-8"))
     jobs = root / JOB_METRICS
     if jobs.is_file():
         names |= set(re.findall(r"^[A-Z_]+ = \"(\w+)\"", jobs.read_text(encoding="utf-8"), re.M))
@@ -222,15 +240,76 @@ def _run(argv: list[str], cwd: Path) -> tuple[bool, str]:
     return done.returncode == 0, text.splitlines()[-1] if text else "no output"
 
 
+K8S_SD = "kubernetes_sd_configs"
+K8S_SD_ROLES = {"node", "service", "pod", "endpoints", "endpointslice", "ingress"}
+K8S_SD_FIELDS = {
+    "role", "namespaces", "selectors", "attach_metadata", "api_server", "kubeconfig_file",
+    "basic_auth", "authorization", "oauth2", "tls_config", "proxy_url", "no_proxy",
+    "proxy_from_environment", "follow_redirects", "enable_http2",
+}  # fmt: skip
+
+
+def without_kubernetes_sd(path: Path) -> tuple[dict, list[str]]:
+    """The config with each `kubernetes_sd_configs` block swapped for a static target (rule
+    paths made absolute), and what is wrong in those blocks: for a promtool built without
+    Kubernetes discovery (Debian's), which then still checks everything else, the
+    relabel_configs included."""
+    import yaml
+
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["rule_files"] = [str((path.parent / f).resolve()) for f in config.get("rule_files", [])]
+    problems = []
+    for job in config.get("scrape_configs", []):
+        for block in job.pop(K8S_SD, None) or []:
+            if block.get("role") not in K8S_SD_ROLES:
+                problems.append(f"{job['job_name']}: unknown role {block.get('role')!r}")
+            problems += [
+                f"{job['job_name']}: unknown field {f}" for f in set(block) - K8S_SD_FIELDS
+            ]
+            job.setdefault("static_configs", []).append({"targets": ["kubernetes-sd.invalid:80"]})
+    return config, problems
+
+
+def promtool_check_config(promtool: str, path: Path, root: Path) -> tuple[bool, str]:
+    """`promtool check config` on one file; (passed, what to report)."""
+    argv = [promtool, "check", "config"]
+    done = subprocess.run(
+        [*argv, str(path.relative_to(root))], cwd=root, capture_output=True, text=True, timeout=300
+    )
+    text = (done.stdout + done.stderr).strip()
+    if done.returncode == 0:
+        return True, f"{path.name} valid"
+    if f"field {K8S_SD} not found" not in text:
+        return False, f"{path.name}: {text.splitlines()[-1] if text else 'no output'}"
+    import tempfile
+
+    import yaml
+
+    config, problems = without_kubernetes_sd(path)
+    if problems:
+        return False, f"{path.name}: " + "; ".join(problems)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / path.name
+        copy.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        ok, last = _run([*argv, str(copy)], root)
+    if not ok:
+        return False, f"{path.name}: {last}"
+    return True, f"{path.name} valid ({K8S_SD} checked by shape: this promtool lacks them)"
+
+
 def check_promtool_config(ctx: Context) -> Check:
-    """`promtool check config` on prometheus.yml (it also checks every rule file it loads)."""
+    """`promtool check config` on each Prometheus config (it also checks every rule file it
+    loads)."""
     name = "promtool check config"
     promtool = _promtool(ctx)
     if promtool is None:
         return Check(name, FAIL, PROMTOOL_HINT)
-    config = MONITORING / "prometheus/prometheus.yml"
-    ok, last = _run([promtool, "check", "config", str(config)], ctx.root)
-    return Check(name, PASS if ok else FAIL, last)
+    configs = config_files(ctx.root)
+    if ctx.root / MONITORING / "prometheus/prometheus.yml" not in configs:
+        return Check(name, FAIL, "monitoring/prometheus/prometheus.yml is missing")
+    results = [promtool_check_config(promtool, path, ctx.root) for path in configs]
+    ok = all(passed for passed, _ in results)
+    return Check(name, PASS if ok else FAIL, "; ".join(detail for _, detail in results))
 
 
 def check_promtool_rules(ctx: Context) -> Check:

@@ -106,6 +106,10 @@ def check_metrics_fit_problem(ctx: Context) -> Check:
     )
 
 
+def _kserve(ctx: Context) -> bool:
+    return ctx.answers.get("serving") == "kserve"
+
+
 def check_architecture_matches_answers(ctx: Context) -> Check:
     path = ctx.root / "docs/ml-architecture.md"
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
@@ -116,6 +120,9 @@ def check_architecture_matches_answers(ctx: Context) -> Check:
     problems = []
     for question in STACK_QUESTIONS:
         answer = ctx.answers.get(question)
+        if answer is None and question == "deployment_mode" and _kserve(ctx):
+            # Not asked for KServe (real-time serving only), so Copier did not record it.
+            answer = "realtime"
         if answer is None:
             problems.append(f"{question} not in .copier-answers.yml")
             continue

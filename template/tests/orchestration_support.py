@@ -1,5 +1,5 @@
 """Shared by the orchestration tests: a small copy of the project for the orchestrator to run,
-and the data_pipeline gate's orchestration check on a folder."""
+and the gates' orchestration checks on a folder."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from quality_gates.continuous_training import check_flow_loads
 from quality_gates.core import Check, Context, read_answers, read_config
 from quality_gates.data_pipeline import check_orchestration_loads
 
@@ -43,3 +44,10 @@ def orchestration_gate(root: Path) -> Check:
     """The data_pipeline gate's check that the orchestrator loads the definitions under `root`."""
     ctx = Context(root=root, config=read_config(ROOT), answers=read_answers(ROOT))
     return check_orchestration_loads(ctx)
+
+
+def continuous_training_gate(root: Path) -> Check:
+    """The continuous_training gate's check that the orchestrator loads the continuous-training
+    pipeline from the definitions under `root`."""
+    ctx = Context(root=root, config=read_config(ROOT), answers=read_answers(ROOT))
+    return check_flow_loads(ctx)

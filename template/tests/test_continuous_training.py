@@ -22,7 +22,7 @@ from continuous_training.api import admin_router
 from continuous_training.decision import decide
 from deployment.project import Settings
 from quality_gates import continuous_training as ct_gate
-from quality_gates.core import Context
+from quality_gates.core import Context, read_answers
 
 TOKEN = "s3cret-token"
 # One family, a short search: the retraining run is the real pipeline on little data.
@@ -193,3 +193,32 @@ def test_gate_config_check_fails_on_a_broken_config(tmp_path: Path) -> None:
     (tmp_path / "configs/continuous_training.yaml").write_text(broken)
     detail = ct_gate.check_config(ctx).detail
     assert "trigger drift not configured" in detail and "max_drop" in detail
+
+
+def test_gate_flow_check_fails_without_a_continuous_training_pipeline(tmp_path: Path) -> None:
+    """The static check reads the orchestrator's definition file: the project's passes; one
+    that lost the pipeline, its jobs, or the file itself fails and says so."""
+    root = Path(__file__).resolve().parents[1]
+    answers = read_answers(root)
+    own = ct_gate.check_flow_defined(Context(root=root, config={}, answers=answers))
+    assert own.status == "pass", own.detail
+    rel, jobs_rel = ct_gate.FLOWS[answers["orchestrator"]]
+    jobs_rel = jobs_rel.format(package=answers["project_slug"])
+    for name in {rel, jobs_rel}:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text((root / name).read_text())
+    ctx = Context(root=tmp_path, config={}, answers=answers)
+    assert ct_gate.check_flow_defined(ctx).status == "pass"
+
+    jobs = tmp_path / jobs_rel
+    jobs.write_text(jobs.read_text().replace('"monitoring.online_quality"', '"monitoring.other"'))
+    check = ct_gate.check_flow_defined(ctx)
+    assert check.status == "fail" and "does not run: monitoring.online_quality" in check.detail
+
+    flow = tmp_path / rel
+    flow.write_text(flow.read_text().replace("def continuous_training(", "def retraining("))
+    check = ct_gate.check_flow_defined(ctx)
+    assert check.status == "fail" and "defines no continuous_training pipeline" in check.detail
+    flow.unlink()
+    check = ct_gate.check_flow_defined(ctx)
+    assert check.status == "fail" and check.detail.endswith(f"{rel} missing")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from data_fixtures import base_config, make_settings
+from data_fixtures import ENGINES, base_config, make_settings, with_data
 
 from data_ingestion import contract, sources
 from data_ingestion import step as ingest
@@ -31,16 +31,19 @@ def write_csv(path: Path, df: pd.DataFrame) -> Path:
     return path
 
 
-def test_sample_ingest_writes_a_raw_load_with_a_content_hash(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_sample_ingest_writes_a_raw_load_with_a_content_hash(
+    tmp_path: Path, engine_name: str
+) -> None:
+    settings = with_data(make_settings(tmp_path), engine=engine_name)
     state: dict = {}
     summary = ingest.run(settings, state, sleep=no_sleep)
     manifest = read_json(Layers(settings.data_dir).raw_manifest)
-    raw = read_raw(Layers(settings.data_dir))
+    raw = read_raw(Layers(settings.data_dir), engine_name)
     assert summary["rows_new"] == summary["rows_read"] == len(raw) == 600
     assert manifest["loads"][0]["content_hash"] == content_hash(raw)
     assert (settings.data_dir / manifest["loads"][0]["path"]).is_file()
-    assert pd.Timestamp(manifest["watermark"]) == raw[TS].max()
+    assert pd.Timestamp(manifest["watermark"]) == pd.Timestamp(raw[TS].max())
     assert state["dataset_version"] == manifest["dataset_version"]
 
 
@@ -72,10 +75,16 @@ def test_a_full_refresh_source_replaces_the_raw_layer_every_run(tmp_path: Path) 
     assert len(read_raw(Layers(settings.data_dir))) == 600
 
 
-def test_files_are_loaded_incrementally_after_the_watermark(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_files_are_loaded_incrementally_after_the_watermark(
+    tmp_path: Path, engine_name: str
+) -> None:
     df = generate(PROBLEM, 900, seed=4)
     write_csv(tmp_path / "landing/part-1.csv", df.iloc[:500])
-    settings = make_settings(tmp_path, type="files", path="landing/*.csv", format="csv")
+    settings = with_data(
+        make_settings(tmp_path, type="files", path="landing/*.csv", format="csv"),
+        engine=engine_name,
+    )
 
     first = ingest.run(settings, {}, sleep=no_sleep)
     assert first["rows_new"] == 500
@@ -96,14 +105,20 @@ def test_files_are_loaded_incrementally_after_the_watermark(tmp_path: Path) -> N
     assert third["rows_read"] == 0 and third["rows_new"] == 0 and third["loads"] == 2
 
 
-def test_parquet_files_by_glob(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_parquet_files_by_glob(tmp_path: Path, engine_name: str) -> None:
     df = generate(PROBLEM, 300, seed=5)
     (tmp_path / "in").mkdir()
     df.iloc[:150].to_parquet(tmp_path / "in/a.parquet")
     df.iloc[150:].to_parquet(tmp_path / "in/b.parquet")
-    settings = make_settings(tmp_path, type="files", path="in/*.parquet", format="parquet")
+    settings = with_data(
+        make_settings(tmp_path, type="files", path="in/*.parquet", format="parquet"),
+        engine=engine_name,
+    )
     summary = ingest.run(settings, {}, sleep=no_sleep)
     assert summary["rows_new"] == 300
+    raw = read_raw(Layers(settings.data_dir))
+    assert sorted(raw[ID]) == sorted(df[ID])
     manifest = read_json(Layers(settings.data_dir).raw_manifest)
     assert len(manifest["files"]) == 2
 
@@ -126,18 +141,27 @@ def test_a_path_matching_nothing_is_a_clear_error(tmp_path: Path) -> None:
         ingest.run(settings, {}, sleep=no_sleep)
 
 
-def test_an_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_an_unreadable_file_is_a_clear_error(tmp_path: Path, engine_name: str) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in/broken.parquet").write_bytes(b"this is not parquet")
-    settings = make_settings(tmp_path, type="files", path="in/*.parquet", format="parquet")
+    settings = with_data(
+        make_settings(tmp_path, type="files", path="in/*.parquet", format="parquet"),
+        engine=engine_name,
+    )
     with pytest.raises(sources.SourceReadError, match="broken.parquet"):
         ingest.run(settings, {}, sleep=no_sleep)
 
 
-def test_a_file_missing_a_contract_column_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_a_file_missing_a_contract_column_is_a_clear_error(
+    tmp_path: Path, engine_name: str
+) -> None:
     df = generate(PROBLEM, 50, seed=1).drop(columns=[contract.target_column(CONFIG)])
     write_csv(tmp_path / "in/a.csv", df)
-    settings = make_settings(tmp_path, type="files", path="in/a.csv", format="csv")
+    settings = with_data(
+        make_settings(tmp_path, type="files", path="in/a.csv", format="csv"), engine=engine_name
+    )
     with pytest.raises(contract.DataContractError, match=contract.target_column(CONFIG)):
         ingest.run(settings, {}, sleep=no_sleep)
     assert not (settings.data_dir / "raw/load=000001").exists()
@@ -162,11 +186,11 @@ def test_transient_read_errors_are_retried_with_exponential_backoff(
     real_read = sources._read
     calls: list[str] = []
 
-    def flaky(path: str, fmt: str) -> pd.DataFrame:
+    def flaky(path: str, fmt: str, engine_name: str) -> pd.DataFrame:
         calls.append(path)
         if len(calls) <= 2:
             raise TimeoutError("source timed out")
-        return real_read(path, fmt)
+        return real_read(path, fmt, engine_name)
 
     monkeypatch.setattr(sources, "_read", flaky)
     sleeps: list[float] = []

@@ -1,14 +1,18 @@
 """Validation: every injected fault ends in quarantine (with its check named) or a clear error;
-rows in = accepted + quarantined; reports, profile and reference statistics are written."""
+rows in = accepted + quarantined; reports, profile and reference statistics are written.
+
+Each test runs on every engine under test (pandas, and the engine configs/data.yaml names):
+the same faults must give the same quarantine on each."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
-from data_fixtures import base_config, make_settings, with_data
+from data_fixtures import ENGINES, as_engine, base_config, make_settings, to_pandas, with_data
 
 from data_ingestion import contract
 from data_ingestion import step as ingest
@@ -16,7 +20,7 @@ from data_ingestion.faults import inject_faults
 from data_ingestion.sample import generate
 from data_quality import step as validate_step
 from data_quality.schema import build_schema
-from data_quality.validate import FAILED_CHECKS, validate
+from data_quality.validate import FAILED_CHECKS, storage_dtypes, validate
 
 CONFIG = base_config()
 PROBLEM = CONFIG["problem_type"]
@@ -33,60 +37,88 @@ EXPECTED_CHECK = {
 }
 
 
+def on(engine_name: str, settings: Any) -> Any:
+    """The same project with the data steps run by `engine_name`."""
+    return with_data(settings, engine=engine_name)
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
 @pytest.mark.parametrize("kind", sorted(EXPECTED_CHECK))
-def test_each_injected_fault_ends_in_quarantine_with_its_check(kind: str) -> None:
+def test_each_injected_fault_ends_in_quarantine_with_its_check(kind: str, engine_name: str) -> None:
     clean = generate(PROBLEM, 800, seed=21)
     broken, hit = inject_faults(clean, CONFIG, {kind: 7}, seed=3)
-    result = validate(broken, CONFIG)
+    result = validate(as_engine(broken, engine_name), CONFIG)
+    accepted, quarantined = to_pandas(result.accepted), to_pandas(result.quarantined)
 
-    assert len(result.accepted) + len(result.quarantined) == len(broken)
-    assert sorted(result.quarantined[ID]) == sorted(hit[kind])
-    assert len(result.quarantined) == 7
-    assert result.quarantined[FAILED_CHECKS].str.contains(EXPECTED_CHECK[kind], regex=False).all()
+    assert len(accepted) + len(quarantined) == len(broken)
+    assert sorted(quarantined[ID]) == sorted(hit[kind])
+    assert len(quarantined) == 7
+    assert quarantined[FAILED_CHECKS].str.contains(EXPECTED_CHECK[kind], regex=False).all()
     if kind != "duplicate_ids":  # a duplicate's first occurrence is accepted
-        assert not set(hit[kind]) & set(result.accepted[ID])
-    assert result.accepted[ID].is_unique
+        assert not set(hit[kind]) & set(accepted[ID])
+    assert accepted[ID].is_unique
 
 
-def test_all_faults_at_once_are_each_caught() -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_all_faults_at_once_are_each_caught(engine_name: str) -> None:
     faults = {kind: 0.01 for kind in EXPECTED_CHECK}
     broken, hit = inject_faults(generate(PROBLEM, 1000, seed=2), CONFIG, faults, seed=1)
-    result = validate(broken, CONFIG)
+    result = validate(as_engine(broken, engine_name), CONFIG)
     assert len(result.quarantined) == sum(len(ids) for ids in hit.values()) == 60
     assert len(result.accepted) == 940
+    assert result.rows_in == len(broken)
 
 
-def test_a_missing_column_is_a_clear_error_not_a_silent_drop() -> None:
+def test_every_engine_quarantines_the_same_rows_for_the_same_reasons() -> None:
+    faults = {kind: 0.02 for kind in EXPECTED_CHECK}
+    broken, _ = inject_faults(generate(PROBLEM, 1000, seed=5), CONFIG, faults, seed=4)
+    outcomes = {}
+    for engine_name in ENGINES:
+        quarantined = to_pandas(validate(as_engine(broken, engine_name), CONFIG).quarantined)
+        reasons = zip(quarantined[ID], quarantined[FAILED_CHECKS], strict=True)
+        outcomes[engine_name] = sorted(reasons)
+    assert len(outcomes["pandas"]) == 120
+    assert all(outcome == outcomes["pandas"] for outcome in outcomes.values())
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_a_missing_column_is_a_clear_error_not_a_silent_drop(engine_name: str) -> None:
     broken, hit = inject_faults(generate(PROBLEM, 100, seed=1), CONFIG, {"missing_column": True})
     with pytest.raises(contract.DataContractError, match=hit["missing_column"][0]):
-        validate(broken, CONFIG)
+        validate(as_engine(broken, engine_name), CONFIG)
 
 
-def test_accepted_rows_are_typed_and_pass_the_schema_again() -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_accepted_rows_are_typed_and_pass_the_schema_again(engine_name: str) -> None:
     broken, _ = inject_faults(generate(PROBLEM, 500, seed=8), CONFIG, {"wrong_type": 5})
-    result = validate(broken, CONFIG)
-    build_schema(CONFIG).validate(result.accepted)
-    assert pd.api.types.is_float_dtype(result.accepted["tenure_months"])
-    assert pd.api.types.is_datetime64_any_dtype(result.accepted[contract.timestamp_column(CONFIG)])
+    result = validate(as_engine(broken, engine_name), CONFIG)
+    build_schema(CONFIG, engine_name=engine_name).validate(result.accepted)
+    accepted = to_pandas(storage_dtypes(result.accepted))
+    assert len(accepted) == 495
+    assert pd.api.types.is_float_dtype(accepted["tenure_months"])
+    assert pd.api.types.is_datetime64_any_dtype(accepted[contract.timestamp_column(CONFIG)])
 
 
-def test_future_timestamps_are_quarantined() -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_future_timestamps_are_quarantined(engine_name: str) -> None:
     df = generate(PROBLEM, 200, seed=4)
     ts = contract.timestamp_column(CONFIG)
     df.loc[3, ts] = pd.Timestamp.now() + pd.Timedelta(days=30)
-    result = validate(df, CONFIG)
-    assert result.quarantined[ID].tolist() == [df.loc[3, ID]]
-    assert "not_in_future" in result.quarantined[FAILED_CHECKS].iloc[0]
+    quarantined = to_pandas(validate(as_engine(df, engine_name), CONFIG).quarantined)
+    assert quarantined[ID].tolist() == [df.loc[3, ID]]
+    assert "not_in_future" in quarantined[FAILED_CHECKS].iloc[0]
 
 
-def test_validate_step_writes_reports_that_reconcile(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_validate_step_writes_reports_that_reconcile(tmp_path: Path, engine_name: str) -> None:
     faults = {"out_of_range": 4, "unknown_category": 3, "duplicate_ids": 2}
-    settings = make_settings(tmp_path, faults=faults)
+    settings = on(engine_name, make_settings(tmp_path, faults=faults))
     ingest.run(settings, {})
     state: dict = {}
     summary = validate_step.run(settings, state)
 
     report = json.loads((settings.reports_dir / "data_quality.json").read_text())
+    assert report["engine"] == engine_name
     assert report["rows_in"] == 600
     assert report["rows_quarantined"] == 9 == summary["rows_quarantined"]
     assert report["rows_in"] == report["rows_accepted"] + report["rows_quarantined"]
@@ -109,13 +141,16 @@ def test_validate_step_writes_reports_that_reconcile(tmp_path: Path) -> None:
     assert abs(sum(categorical["frequencies"]) - 1.0) < 1e-3
 
 
-def test_text_in_a_numeric_csv_column_is_quarantined_end_to_end(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_text_in_a_numeric_csv_column_is_quarantined_end_to_end(
+    tmp_path: Path, engine_name: str
+) -> None:
     df = generate(PROBLEM, 300, seed=6)
     df["support_calls"] = df["support_calls"].astype(object)
-    df.loc[[10, 20], "support_calls"] = "several"
+    df.loc[[10, 250], "support_calls"] = "several"  # row 250: after a type-guessing window
     (tmp_path / "in").mkdir()
     df.to_csv(tmp_path / "in/a.csv", index=False)
-    settings = make_settings(tmp_path, type="files", path="in/a.csv", format="csv")
+    settings = on(engine_name, make_settings(tmp_path, type="files", path="in/a.csv", format="csv"))
     ingest.run(settings, {})
     summary = validate_step.run(settings, {})
     assert summary["rows_quarantined"] == 2
@@ -126,13 +161,14 @@ def test_text_in_a_numeric_csv_column_is_quarantined_end_to_end(tmp_path: Path) 
     }
 
 
-def test_timestamps_in_a_configured_format_are_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_timestamps_in_a_configured_format_are_read(tmp_path: Path, engine_name: str) -> None:
     df = generate(PROBLEM, 200, seed=6)
     ts = contract.timestamp_column(CONFIG)
     df[ts] = df[ts].dt.strftime("%d/%m/%Y %H:%M:%S")
     (tmp_path / "in").mkdir()
     df.to_csv(tmp_path / "in/a.csv", index=False)
-    settings = make_settings(tmp_path, type="files", path="in/a.csv", format="csv")
+    settings = on(engine_name, make_settings(tmp_path, type="files", path="in/a.csv", format="csv"))
     ingest.run(with_data(settings, timestamp_format="%d/%m/%Y %H:%M:%S"), {})
     summary = validate_step.run(with_data(settings, timestamp_format="%d/%m/%Y %H:%M:%S"), {})
     assert summary["rows_accepted"] == 200
@@ -143,10 +179,14 @@ def test_timestamps_in_a_configured_format_are_read(tmp_path: Path) -> None:
     assert report["failures_by_check"][f"{ts}:type(timestamp)"] == 200
 
 
-def test_too_many_quarantined_rows_fail_the_step_after_reporting(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_too_many_quarantined_rows_fail_the_step_after_reporting(
+    tmp_path: Path, engine_name: str
+) -> None:
     settings = with_data(
         make_settings(tmp_path, faults={"unknown_category": 0.5}),
         quality={"max_quarantine_fraction": 0.1},
+        engine=engine_name,
     )
     ingest.run(settings, {})
     with pytest.raises(validate_step.DataQualityError, match="max_quarantine_fraction"):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from data_fixtures import base_config, make_settings, with_data
+from data_fixtures import ENGINES, as_engine, base_config, make_settings, to_pandas, with_data
 
 from data_ingestion import contract
 from data_ingestion import step as ingest
@@ -119,6 +119,16 @@ def test_split_is_a_partition_and_deterministic(validated: pd.DataFrame) -> None
     for name in first:
         pd.testing.assert_frame_equal(first[name], second[name])
     assert abs(len(first["test"]) / len(validated) - 0.15) < 0.01
+
+
+@pytest.mark.parametrize("strategy", ["stratified", "time", "random"])
+def test_every_engine_splits_alike(validated: pd.DataFrame, strategy: str) -> None:
+    config = {**CONFIG, "split": {**CONFIG["split"], "strategy": strategy}}
+    expected = split_dataset(validated, config, seed=5)
+    for engine_name in ENGINES:
+        parts = split_dataset(as_engine(validated, engine_name), config, seed=5)
+        for name, frame in parts.items():
+            pd.testing.assert_frame_equal(to_pandas(frame), expected[name], check_dtype=False)
 
 
 def test_stratified_split_keeps_class_shares(validated: pd.DataFrame) -> None:

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ANSWERS = read_answers(ROOT)
 SERVES = ANSWERS.get("deployment_mode", "realtime") in ("realtime", "hybrid")
 BATCHES = ANSWERS.get("deployment_mode", "realtime") in ("batch", "hybrid")
+KSERVE = ANSWERS.get("serving") == "kserve"
 VERSION = str(read_config(ROOT).get("deployment", {}).get("kubernetes_version", "1.32.0"))
 EXPECTED_OVERLAYS = {
     "quick": ["dev"],
@@ -51,7 +52,11 @@ def test_overlay_renders_validates_and_is_restricted(overlay: str) -> None:
     assert hardening.probe_findings(docs) == []
     found = set(kinds(docs))
     assert {"ServiceAccount", "ConfigMap", "NetworkPolicy"} <= found
-    if SERVES:
+    if KSERVE:
+        # KServe makes the Deployment, Service and autoscaler from the InferenceService.
+        assert {"InferenceService", "PodDisruptionBudget"} <= found
+        assert not {"Deployment", "Service", "HorizontalPodAutoscaler"} & found
+    elif SERVES:
         assert {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"} <= found
     if BATCHES:
         assert {"CronJob", "PersistentVolumeClaim"} <= found
@@ -67,7 +72,11 @@ def test_overlay_renders_validates_and_is_restricted(overlay: str) -> None:
 
 def test_overlay_patches_apply() -> None:
     dev = kinds(rendered("dev"))
-    if SERVES:
+    if KSERVE:
+        predictor = dev["InferenceService"]["spec"]["predictor"]
+        assert (predictor["minReplicas"], predictor["maxReplicas"]) == (1, 2)
+        assert predictor["containers"][0]["resources"]["requests"]["cpu"] == "250m"
+    elif SERVES:
         assert dev["Deployment"]["spec"]["replicas"] == 1
         assert dev["HorizontalPodAutoscaler"]["spec"]["minReplicas"] == 1
         assert dev["PodDisruptionBudget"]["spec"] == {
@@ -77,7 +86,10 @@ def test_overlay_patches_apply() -> None:
     if BATCHES:
         assert dev["CronJob"]["spec"]["suspend"] is True
     assert dev["ConfigMap"]["data"]["LOG_LEVEL"] == "DEBUG"
-    if "prod" in [p.name for p in hardening.overlays(ROOT)] and SERVES:
+    if "prod" in [p.name for p in hardening.overlays(ROOT)] and KSERVE:
+        predictor = kinds(rendered("prod"))["InferenceService"]["spec"]["predictor"]
+        assert (predictor["minReplicas"], predictor["maxReplicas"]) == (3, 10)
+    elif "prod" in [p.name for p in hardening.overlays(ROOT)] and SERVES:
         prod = kinds(rendered("prod"))
         assert prod["Deployment"]["spec"]["replicas"] == 3
         assert prod["HorizontalPodAutoscaler"]["spec"]["minReplicas"] == 3
@@ -107,7 +119,10 @@ def test_the_checks_catch_a_weakened_manifest() -> None:
         "pinned tag",
     ):
         assert expected in findings, expected
-    unknown = copy.deepcopy(workload)
+    # A CRD (the InferenceService) is only warned about: show strictness on a core kind.
+    crd = workload["kind"] == "InferenceService"
+    core = kinds(docs)["PodDisruptionBudget"] if crd else workload
+    unknown = copy.deepcopy(core)
     unknown["spec"]["replicaz"] = 2
     assert hardening.schema_errors([unknown], VERSION)
     secret = {
@@ -117,3 +132,105 @@ def test_the_checks_catch_a_weakened_manifest() -> None:
         "data": {"k": "dg=="},
     }
     assert hardening.restricted_findings([secret])
+
+
+@pytest.mark.skipif(not KSERVE, reason="serving is not kserve")
+@pytest.mark.parametrize("overlay", [p.name for p in hardening.overlays(ROOT)])
+def test_inference_service_fields(overlay: str) -> None:
+    """kubernetes-validate only warns for CRDs: the InferenceService is checked field by field."""
+    docs = rendered(overlay)
+    isvc = kinds(docs)["InferenceService"]
+    assert isvc["apiVersion"] == "serving.kserve.io/v1beta1"
+    name, namespace = isvc["metadata"]["name"], isvc["metadata"]["namespace"]
+    # Canary releases (canaryTrafficPercent) need KServe's Serverless mode.
+    assert isvc["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "Serverless"
+    predictor = isvc["spec"]["predictor"]
+    assert set(predictor) <= {
+        "minReplicas", "maxReplicas", "scaleMetric", "scaleTarget", "timeout",
+        "serviceAccountName", "automountServiceAccountToken", "enableServiceLinks", "labels",
+        "annotations", "containers", "volumes", "canaryTrafficPercent",
+    }, set(predictor)  # fmt: skip
+    assert 1 <= predictor["minReplicas"] <= predictor["maxReplicas"]
+    account = kinds(docs)["ServiceAccount"]["metadata"]["name"]
+    assert predictor["serviceAccountName"] == account
+    assert predictor["automountServiceAccountToken"] is False
+    (container,) = predictor["containers"]
+    assert container["name"] == "kserve-container"
+    assert container["command"] == ["python", "-m", "deployment.kserve_predictor"]
+    assert container["image"].endswith(":0.1.0")
+    assert [p["containerPort"] for p in container["ports"]] == [8080]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["PORT"] == "8080" and env["MODEL_NAME"]
+    sc = container["securityContext"]
+    assert sc["runAsNonRoot"] is True and sc["readOnlyRootFilesystem"] is True
+    assert sc["allowPrivilegeEscalation"] is False and sc["capabilities"]["drop"] == ["ALL"]
+    assert sc["seccompProfile"]["type"] == "RuntimeDefault" and sc["runAsUser"] != 0
+    for kind in ("requests", "limits"):
+        assert {"cpu", "memory"} <= set(container["resources"][kind])
+    probes = {k: container[k]["httpGet"] for k in ("livenessProbe", "readinessProbe")}
+    assert probes["readinessProbe"]["path"] == f"/v1/models/{env['MODEL_NAME']}"
+    assert probes["livenessProbe"]["path"] == "/v2/health/live"
+    assert {p["port"] for p in probes.values()} == {8080}
+    config = kinds(docs)["ConfigMap"]["metadata"]["name"]
+    refs = [r["configMapRef"]["name"] for r in container["envFrom"] if "configMapRef" in r]
+    assert refs == [config]
+    # The scrape config keeps pods of this name and component; KServe copies these labels.
+    labels = predictor["labels"]
+    assert labels["app.kubernetes.io/component"] == "api"
+    assert labels["app.kubernetes.io/name"] == isvc["metadata"]["labels"]["app.kubernetes.io/name"]
+    assert predictor["annotations"]["prometheus.io/port"] == "8080"
+    pdb = kinds(docs)["PodDisruptionBudget"]
+    assert pdb["spec"]["selector"]["matchLabels"]["serving.kserve.io/inferenceservice"] == name
+    assert set(pdb["spec"]["selector"]["matchLabels"].items()) <= set(labels.items()) | {
+        ("serving.kserve.io/inferenceservice", name)
+    }
+    assert {d["metadata"].get("namespace") for d in docs} == {namespace}
+
+
+@pytest.mark.skipif(not KSERVE, reason="serving is not kserve")
+def test_the_checks_catch_a_weakened_inference_service() -> None:
+    isvc = kinds(rendered("dev"))["InferenceService"]
+    weak = copy.deepcopy(isvc)
+    container = weak["spec"]["predictor"]["containers"][0]
+    container["securityContext"] = {"privileged": True}
+    container["readinessProbe"]["httpGet"]["path"] = "/"
+    findings = " | ".join(hardening.restricted_findings([weak]) + hardening.probe_findings([weak]))
+    for expected in ("privileged", "drop ALL", "runAsNonRoot", "readOnlyRootFilesystem", "probes"):
+        assert expected in findings, expected
+
+
+@pytest.mark.skipif(not KSERVE, reason="serving is not kserve")
+def test_in_cluster_prometheus_scrapes_the_predictor_on_its_metrics_port() -> None:
+    """monitoring/prometheus/kubernetes.yml's `ml-api` job, replayed on the predictor pod KServe
+    makes from the InferenceService (its labels and annotations go to the pod)."""
+    import re
+
+    import yaml
+
+    config = yaml.safe_load((ROOT / "monitoring/prometheus/kubernetes.yml").read_text())
+    (job,) = [j for j in config["scrape_configs"] if j["job_name"] == "ml-api"]
+    predictor = kinds(rendered("dev"))["InferenceService"]["spec"]["predictor"]
+    meta = {"__address__": "10.0.0.7", "__meta_kubernetes_namespace": "ns"}
+    for kind, values in (("label", predictor["labels"]), ("annotation", predictor["annotations"])):
+        for key, value in values.items():
+            meta[f"__meta_kubernetes_pod_{kind}_{re.sub(r'[^a-zA-Z0-9_]', '_', key)}"] = value
+    # KServe's pods also run Knative's queue-proxy: its ports must not be scraped.
+    ports = [(p["name"], p["containerPort"]) for p in predictor["containers"][0]["ports"]]
+    ports += [("http-usermetric", 9091), ("queue-port", 8012)]
+    kept = []
+    for name, number in ports:
+        labels = {**meta, "__address__": f"10.0.0.7:{number}"}
+        labels["__meta_kubernetes_pod_container_port_name"] = name
+        for rule in job["relabel_configs"]:
+            value = ";".join(labels.get(s, "") for s in rule.get("source_labels", []))
+            match = re.fullmatch(rule.get("regex", "(.*)"), value)
+            if rule.get("action") == "keep":
+                if not match:
+                    break
+            elif match:
+                replacement = re.sub(r"\$(\d+)", r"\\\1", rule.get("replacement", "$1"))
+                labels[rule["target_label"]] = match.expand(replacement)
+        else:
+            kept.append(labels)
+    assert [t["__address__"] for t in kept] == ["10.0.0.7:8080"]
+    assert kept[0]["__metrics_path__"] == "/metrics"

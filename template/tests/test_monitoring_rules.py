@@ -31,11 +31,34 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 @needs_promtool
 def test_prometheus_config_and_rules_pass_promtool() -> None:
-    done = promtool("check", "config", "monitoring/prometheus/prometheus.yml")
-    assert done.returncode == 0, done.stdout + done.stderr
+    configs = {p.name for p in gate.config_files(ROOT)}
+    assert {"prometheus.yml", "kubernetes.yml"} <= configs
+    check = gate.check_promtool_config(Context(root=ROOT, config={}, answers={}))
+    assert check.status == "pass", check.detail
     files = [str(p.relative_to(ROOT)) for p in gate.rule_files(ROOT)]
     done = promtool("check", "rules", *files)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@needs_promtool
+def test_the_kubernetes_config_is_checked_even_without_kubernetes_discovery(
+    tmp_path: Path,
+) -> None:
+    """Debian's promtool is built without Kubernetes service discovery: the gate then checks
+    kubernetes.yml with those blocks as static targets, so a broken relabelling still fails."""
+    shutil.copytree(ROOT / "monitoring", tmp_path / "monitoring")
+    path = tmp_path / "monitoring/prometheus/kubernetes.yml"
+    original = path.read_text()
+    ctx = Context(root=tmp_path, config={}, answers={})
+    assert gate.check_promtool_config(ctx).status == "pass"
+    broken = "    honor_labels: true\n    relabel_configs:\n      - action: keepp\n"
+    path.write_text(original.replace("    honor_labels: true\n", broken))
+    check = gate.check_promtool_config(ctx)
+    assert check.status == "fail" and "kubernetes.yml" in check.detail
+    if "role: pod" in original:
+        path.write_text(original.replace("role: pod", "role: pods"))
+        check = gate.check_promtool_config(ctx)
+        assert check.status == "fail" and "role" in check.detail
 
 
 @needs_promtool
@@ -72,9 +95,12 @@ def test_rule_and_dashboard_metrics_are_all_exported() -> None:
 
 def test_an_unknown_metric_in_a_rule_is_caught(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "monitoring", tmp_path / "monitoring")
-    if (ROOT / gate.API_METRICS).is_file():
-        (tmp_path / "deployment/api").mkdir(parents=True)
-        shutil.copy(ROOT / gate.API_METRICS, tmp_path / gate.API_METRICS)
+    for module in gate.METRIC_CODE:
+        if (ROOT / module).is_file():
+            (tmp_path / module).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / module, tmp_path / module)
+    intact = gate.check_rule_metrics_exported(Context(root=tmp_path, config={}, answers={}))
+    assert intact.status == "pass", intact.detail
     path = tmp_path / "monitoring/alerts/model/alerts.yml"
     path.write_text(path.read_text().replace("ml_drift_dataset_drifted == 1",
                                              "ml_drift_dataset_drifted_typo == 1"))  # fmt: skip

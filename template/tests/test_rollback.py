@@ -4,6 +4,7 @@ previous version again: test_rollback_api.py, rendered when the project has the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,24 @@ def test_rollback_command_restores_a_chosen_version_and_logs_it(project: Setting
     assert rollback_main(["--root", str(project.root), "--to", "77"]) == 2  # no such version
 
 
+@pytest.mark.skipif(kubernetes.KIND != "inferenceservice", reason="serving is not kserve")
+def test_inference_service_rollback_argv() -> None:
+    """KServe: every request back to the previous revision, then wait until Ready."""
+    argv = kubernetes.undo_argv("isvc", "prod")
+    assert argv[:4] == ["kubectl", "patch", "inferenceservice/isvc", "--namespace"]
+    assert json.loads(argv[-1]) == {"spec": {"predictor": {"canaryTrafficPercent": 0}}}
+    with pytest.raises(ValueError):
+        kubernetes.undo_argv("isvc", "prod", revision=3)
+    assert kubernetes.status_argv("isvc", "prod", 120)[1:3] == ["wait", "--for=condition=Ready"]
+    assert kubernetes.status_argv("isvc", "prod", 120)[-1] == "--timeout=120s"
+    restart = json.loads(kubernetes.restart_argv("isvc", "prod")[-1])
+    assert "kubectl.kubernetes.io/restartedAt" in restart["spec"]["predictor"]["annotations"]
+    assert kubernetes.undo_argv("a; rm -rf /", "x")[2] == "inferenceservice/a; rm -rf /"
+    with pytest.raises(FileNotFoundError, match="patch inferenceservice/isvc"):
+        kubernetes.run(kubernetes.undo_argv("isvc", "prod", kubectl="kubectl-not-installed"))
+
+
+@pytest.mark.skipif(kubernetes.KIND != "deployment", reason="serving is kserve")
 def test_kubectl_commands_are_built_as_argv() -> None:
     assert kubernetes.undo_argv("api", "prod") == [
         "kubectl", "rollout", "undo", "deployment/api", "--namespace", "prod"
@@ -59,6 +78,7 @@ def test_kubectl_commands_are_built_as_argv() -> None:
     assert kubernetes.undo_argv("a; rm -rf /", "x")[3] == "deployment/a; rm -rf /"
 
 
+@pytest.mark.skipif(kubernetes.KIND != "deployment", reason="serving is kserve")
 def test_kubectl_missing_is_reported_with_the_command_to_run() -> None:
     argv = kubernetes.undo_argv("api", "prod", kubectl="kubectl-that-is-not-installed")
     with pytest.raises(FileNotFoundError, match="rollout undo deployment/api"):
@@ -70,8 +90,12 @@ def test_deployment_name_matches_the_manifests() -> None:
     if kubernetes.DEPLOYMENT is None:
         assert not (root / "deployment/k8s/base/api").exists()
         return
-    manifest = (root / "deployment/k8s/base/api/deployment.yaml").read_text()
-    assert f"name: {kubernetes.DEPLOYMENT}\n" in manifest
+    if kubernetes.KIND == "inferenceservice":
+        manifest = (root / "deployment/k8s/base/kserve/inferenceservice.yaml").read_text()
+        assert f"kind: InferenceService\nmetadata:\n  name: {kubernetes.DEPLOYMENT}\n" in manifest
+    else:
+        manifest = (root / "deployment/k8s/base/api/deployment.yaml").read_text()
+        assert f"name: {kubernetes.DEPLOYMENT}\n" in manifest
     prod = root / "deployment/k8s/overlays/prod/kustomization.yaml"
     if prod.is_file():
         assert f"namespace: {kubernetes.NAMESPACE}\n" in prod.read_text()

@@ -3,7 +3,8 @@
 Rehearses a canary release on this machine: the stable version (default: the champion) and the
 canary run in-process behind a router that shifts 5 -> 25 -> 50 -> 100 % of generated requests
 to the canary, with the analysis between steps. Exit code 1 when the rollout aborts. In
-Kubernetes, Argo Rollouts runs the same steps (canary_deployment/k8s).
+Kubernetes, Argo Rollouts runs the same steps (canary_deployment/k8s); with KServe, the
+InferenceService's canaryTrafficPercent takes them.
 """
 
 from __future__ import annotations
@@ -23,12 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=400, help="requests per step")
     args = parser.parse_args(argv)
 
-    from fastapi.testclient import TestClient
-
     from canary_deployment.controller import run_rollout
-    from canary_deployment.local import InProcessRouter, client_endpoint
-    from deployment.api.app import create_app
-    from deployment.api.config import ServingConfig
+    from canary_deployment.local import InProcessRouter, serving_endpoints
     from deployment.inference.schema import InputSchema
     from deployment.project import Settings
 
@@ -41,21 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         else f"models:/{name}@{registry.get('champion_alias', 'champion')}"
     )
 
-    def app(uri: str) -> TestClient:
-        config = ServingConfig(
-            model_uri=uri,
-            tracking_uri=settings.tracking_uri,
-            prediction_log_dir=None,
-            access_log=False,
-            model_retry_seconds=0.0,
-        )
-        return TestClient(create_app(config, settings))
-
     rows = InputSchema(settings.data).examples(500, seed=1)
-    with app(stable_uri) as stable, app(f"models:/{name}/{args.canary}") as canary:
-        router = InProcessRouter(
-            client_endpoint(stable), client_endpoint(canary), rows, args.requests
-        )
+    canary_uri = f"models:/{name}/{args.canary}"
+    with serving_endpoints(settings, stable_uri, canary_uri) as (stable, canary):
+        router = InProcessRouter(stable, canary, rows, args.requests)
         result = run_rollout(router, router)
     print(json.dumps(asdict(result), indent=2, default=str))
     return 0 if result.status == "promoted" else 1

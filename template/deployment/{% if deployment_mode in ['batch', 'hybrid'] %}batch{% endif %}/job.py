@@ -9,6 +9,12 @@ the prediction, probabilities, model name, version and `scored_at`, plus `_SUCCE
 The folder is written under a temporary name and renamed when complete: a re-run with the same
 input and model finds `_SUCCESS.json` and does nothing (`force=True` rescores and replaces it
 atomically), and an interrupted run leaves no partial output behind.
+
+Metrics: a successful run (a skipped one included) writes its Prometheus metrics
+(deployment/batch/metrics.py) to BATCH_METRICS_FILE (default reports/monitoring/metrics/batch.prom)
+for node_exporter's textfile collector and pushes them to PUSHGATEWAY_URL when that is set. A
+failed run publishes nothing, so `ml_batch_last_success_timestamp_seconds` ages and the
+`BatchJobStale` alert fires.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,12 +35,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from data_ingestion.layers import write_parquet
+from deployment.batch.metrics import JOB, BatchMetrics
 from deployment.inference import model as model_source
 from deployment.inference.predictor import Predictions, Predictor
 from deployment.inference.schema import InputSchema
+from monitoring.textfile import publish
 
 SUCCESS = "_SUCCESS.json"
 DEFAULT_CHUNK_ROWS = 50_000
+DEFAULT_METRICS_FILE = "reports/monitoring/metrics/batch.prom"
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ class BatchResult:
     parts: int
     scored_at: str
     skipped: bool = False
+    # Where the run's metrics went ({"file": ..., "pushed": ...}); not kept in _SUCCESS.json.
+    metrics: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,6 +96,13 @@ def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         raise ValueError(f"{path}: only .parquet and .csv inputs are supported")
 
 
+def metrics_path(root: Path, metrics_file: str | Path | None = None) -> Path:
+    """The textfile-collector file: the argument, else BATCH_METRICS_FILE, else the default;
+    relative paths are relative to the project root."""
+    path = Path(metrics_file or os.environ.get("BATCH_METRICS_FILE") or DEFAULT_METRICS_FILE)
+    return path if path.is_absolute() else root / path
+
+
 def scored_frame(
     accepted: pd.DataFrame,
     predictions: Predictions,
@@ -113,9 +132,11 @@ def run_batch(
     force: bool = False,
     model_uri: str | None = None,
     tracking_uri: str | None = None,
+    metrics_file: str | Path | None = None,
 ) -> BatchResult:
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    started = time.perf_counter()
     root = Path(settings.root)
     files = input_files(input_path or settings.data_dir / "validated" / "data.parquet", root)
     output = Path(output_dir or settings.data_dir / "predictions" / "batch")
@@ -126,11 +147,13 @@ def run_batch(
     )
     schema = InputSchema(settings.data)
     predictor = Predictor(model, info, schema)
+    metrics = BatchMetrics(predictor.kind)
     input_hash = fingerprint(files)
     final = output / f"model={info.name}" / f"version={info.version}" / f"input={input_hash[:16]}"
     if (final / SUCCESS).is_file() and not force:
         done = json.loads((final / SUCCESS).read_text(encoding="utf-8"))
-        return BatchResult(**{**done, "skipped": True})
+        skipped = BatchResult(**{**done, "skipped": True})
+        return _published(skipped, metrics, info.to_dict(), started, root, metrics_file)
 
     scored_at = datetime.now(UTC)
     work = final.with_name(f"{final.name}.tmp-{os.getpid()}")
@@ -143,6 +166,7 @@ def run_batch(
                 accepted, bad = schema.validate_frame(chunk)
                 if len(accepted):
                     predictions = predictor.predict_frame(accepted)
+                    metrics.observe(predictions.labels, predictions.probability)
                     frame = scored_frame(accepted, predictions, schema, info.to_dict(), scored_at)
                     write_parquet(frame, work / f"part-{parts:05d}.parquet")
                 if len(bad):
@@ -158,11 +182,26 @@ def run_batch(
             parts=parts,
             scored_at=scored_at.isoformat(),
         )
-        (work / SUCCESS).write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        kept = {k: v for k, v in result.to_dict().items() if k != "metrics"}
+        (work / SUCCESS).write_text(json.dumps(kept, indent=2) + "\n")
         _replace(work, final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return result
+    return _published(result, metrics, info.to_dict(), started, root, metrics_file)
+
+
+def _published(
+    result: BatchResult,
+    metrics: BatchMetrics,
+    model: dict[str, Any],
+    started: float,
+    root: Path,
+    metrics_file: str | Path | None,
+) -> BatchResult:
+    """Write (and push) the run's metrics; the result says where they went."""
+    registry = metrics.finish(result, model, time.perf_counter() - started)
+    where = publish(registry, metrics_path(root, metrics_file), job=JOB)
+    return replace(result, metrics=where)
 
 
 def _replace(work: Path, final: Path) -> None:

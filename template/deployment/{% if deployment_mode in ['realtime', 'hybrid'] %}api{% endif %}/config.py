@@ -50,16 +50,21 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 @dataclass(frozen=True)
 class ServingConfig:
-    """Every knob of the API. The environment variable of each is in `from_env`."""
+    """Every knob of the API (or of the KServe predictor). The environment variable of each is
+    in `from_env`."""
 
     model_uri: str
     tracking_uri: str
+    # The KServe predictor's model name: /v1/models/<name>:predict, /v2/models/<name>/infer.
+    model_name: str = "model"
     max_batch_rows: int = 1000
     max_body_bytes: int = 1_048_576
     prediction_log_dir: Path | None = None
     access_log: bool = True
     log_level: str = "INFO"
     model_retry_seconds: float = 30.0
+    # Watch the registry alias: 0 (the default) is off. See model_state.py for why.
+    model_poll_seconds: float = 0.0
 
     @classmethod
     def from_env(cls, settings: Any, env: Mapping[str, str] | None = None) -> ServingConfig:
@@ -68,10 +73,12 @@ class ServingConfig:
         return cls(
             model_uri=env.get("MODEL_URI") or model_uri(settings),
             tracking_uri=env.get("MLFLOW_TRACKING_URI") or settings.tracking_uri,
+            model_name=env.get("MODEL_NAME") or settings.experiment["registry"]["model_name"],
             max_batch_rows=_int(env, "MAX_BATCH_ROWS", 1000),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576),
             prediction_log_dir=Path(log_dir) if log_dir else None,
             access_log=_bool(env, "ACCESS_LOG", True),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             model_retry_seconds=_float(env, "MODEL_RETRY_SECONDS", 30.0),
+            model_poll_seconds=_float(env, "MODEL_POLL_SECONDS", 0.0),
         )

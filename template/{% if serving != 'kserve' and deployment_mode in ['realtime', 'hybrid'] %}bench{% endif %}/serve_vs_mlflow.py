@@ -26,7 +26,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 
-from deployment.api.loadtest import free_port, serve
+from deployment.api.loadtest import free_port, serve, wait_ready
 from deployment.inference.model import model_uri
 from deployment.inference.schema import InputSchema
 from deployment.project import Settings
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         results["mlflow_models_serve"] = {"error": str(exc)}
     else:
         try:
-            _wait_ping(base, process)
+            wait_ready(base, process, path="/ping")
             results["mlflow_models_serve"] = measure(f"{base}/invocations", theirs, args)
         except (RuntimeError, TimeoutError) as exc:
             tail = log.read_text(errors="replace")[-500:]
@@ -156,22 +156,6 @@ def main(argv: list[str] | None = None) -> int:
     if "speedup" in results:
         print(f"\nspeed-up: {results['speedup']}x")
     return 0
-
-
-def _wait_ping(base: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"mlflow models serve exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/ping", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"mlflow models serve was not up after {timeout:.0f}s")
 
 
 if __name__ == "__main__":
