@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -102,22 +100,10 @@ COVERED = (
 )
 
 
-# Offered orchestrators that neither the default project nor a variant installs: each gets a light
-# cycle of its own (test_orchestrator_project_runs_its_pipelines), which is what the choice changes
-# (its definitions, their tests, the two gates that load them), instead of a whole variant.
-ORCHESTRATORS = [
-    choice
-    for choice in schema.QUESTION_BY_NAME["orchestrator"].offered
-    if choice not in {schema.complete(answers)["orchestrator"] for answers in [{}, *VARIANTS]}
-]
-
-
 def test_installed_variants_cover_every_offered_choice() -> None:
     default = schema.complete({})
     for name in COVERED:
         seen = {default[name]} | {schema.complete(v)[name] for v in VARIANTS}
-        if name == "orchestrator":
-            seen |= set(ORCHESTRATORS)
         assert seen == set(schema.QUESTION_BY_NAME[name].offered), name
 
 
@@ -144,57 +130,6 @@ def test_generated_project_installs_runs_and_passes_its_gates(
     assert list(report) == PHASES
     failed = {phase: r for phase, r in report.items() if r["status"] != "pass"}
     assert not failed, json.dumps(failed, indent=1)[-4000:]
-
-
-def gate_tests(project: Path, phase: str, tests: list[str]) -> None:
-    """Set the test files a phase's gate runs (`tests` of [tool.quality_gates.<phase>])."""
-    path = project / "pyproject.toml"
-    section = re.compile(rf"(\[tool\.quality_gates\.{phase}\]\n(?:[^\[\n].*\n|\n)*?)tests = .*\n")
-    setting = f"tests = {json.dumps(tests)}\n"
-    text, found = section.subn(lambda m: m.group(1) + setting, path.read_text())
-    assert found == 1, f"no tests setting under [tool.quality_gates.{phase}]"
-    path.write_text(text)
-    assert tomllib.loads(text)["tool"]["quality_gates"][phase]["tests"] == tests
-
-
-@pytest.mark.parametrize("orchestrator", ORCHESTRATORS)
-def test_orchestrator_project_runs_its_pipelines(tmp_path: Path, orchestrator: str) -> None:
-    """The default project with another orchestrator: the two gates that load its definitions,
-    data_pipeline and continuous_training, pass, and its orchestration tests (the pipelines run
-    through the orchestrator, continuous training included) pass.
-
-    The orchestration tests run once, as the continuous_training gate's tests: that gate's own
-    trigger and rollback tests do not depend on the orchestrator and run with the default
-    project and the variants."""
-    project = render(tmp_path / "proj", orchestrator=orchestrator)
-    shrink_data(project)
-    orchestration_tests = f"tests/test_orchestration_{orchestrator}.py"
-    assert (project / orchestration_tests).is_file()
-    gate_tests(project, "continuous_training", [orchestration_tests])
-    make(project, "setup")
-    make(project, "pipeline")
-    phases = ["data_pipeline", "continuous_training"]
-    gates = subprocess.run(
-        ["uv", "run", "python", "-m", "quality_gates"]
-        + [arg for phase in phases for arg in ("--phase", phase)],
-        cwd=project,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
-    report = json.loads((project / "reports/quality_gates.json").read_text())
-    assert gates.returncode == 0, gates.stdout[-4000:]
-    assert list(report) == phases
-    failed = {phase: r for phase, r in report.items() if r["status"] != "pass"}
-    assert not failed, json.dumps(failed, indent=1)[-4000:]
-    details = {c["name"]: c["detail"] for r in report.values() for c in r["checks"]}
-    assert details["orchestration definitions load"].startswith(orchestrator)
-    loaded = details["orchestrator flow loads"]
-    assert loaded.startswith(f"{orchestrator} loads continuous_training"), loaded
-    ran = details["triggers, retraining and rollback tested"]
-    assert re.search(r"\b[1-9]\d* passed", ran) and "failed" not in ran, ran
-    make(project, "lint")
 
 
 def readme_commands() -> list[str]:

@@ -253,7 +253,8 @@ MODE_PRESETS: dict[str, dict[str, str]] = {
         "experiment_tracking": "mlflow",
         "serving": "fastapi",
         "deployment_mode": "hybrid",
-        "orchestrator": "airflow",
+        # "Kubernetes orchestration": pipelines as KFP components running the project's image.
+        "orchestrator": "kubeflow",
         "cloud": "aws",
     },
 }
