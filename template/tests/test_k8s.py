@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_support import relabel
 
 from deployment import hardening
 from quality_gates.core import read_answers, read_config
@@ -219,18 +220,10 @@ def test_in_cluster_prometheus_scrapes_the_predictor_on_its_metrics_port() -> No
     ports += [("http-usermetric", 9091), ("queue-port", 8012)]
     kept = []
     for name, number in ports:
-        labels = {**meta, "__address__": f"10.0.0.7:{number}"}
-        labels["__meta_kubernetes_pod_container_port_name"] = name
-        for rule in job["relabel_configs"]:
-            value = ";".join(labels.get(s, "") for s in rule.get("source_labels", []))
-            match = re.fullmatch(rule.get("regex", "(.*)"), value)
-            if rule.get("action") == "keep":
-                if not match:
-                    break
-            elif match:
-                replacement = re.sub(r"\$(\d+)", r"\\\1", rule.get("replacement", "$1"))
-                labels[rule["target_label"]] = match.expand(replacement)
-        else:
+        target = {**meta, "__address__": f"10.0.0.7:{number}"}
+        target["__meta_kubernetes_pod_container_port_name"] = name
+        labels = relabel(target, job["relabel_configs"])
+        if labels is not None:
             kept.append(labels)
     assert [t["__address__"] for t in kept] == ["10.0.0.7:8080"]
     assert kept[0]["__metrics_path__"] == "/metrics"
