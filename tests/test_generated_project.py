@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shlex
@@ -62,10 +63,10 @@ def shrink_data(project: Path) -> None:
     experiment_path.write_text(yaml.safe_dump(experiment, sort_keys=False))
 
 
-# Installing and running a project costs minutes on 2 cores, so the slow tests cover every offered
-# choice of the stack questions at least once instead of their full product: the README's
-# default project plus these. `test_installed_variants_cover_every_offered_choice` keeps it so.
-VARIANTS: list[dict[str, str]] = [
+# Installing and running a project costs minutes on 2 cores. The stack questions are covered by
+# choice, not by product: the README's default project plus STACKS offer every stack choice at
+# least once (`test_installed_projects_cover_every_offered_stack_choice`).
+STACKS: list[dict[str, str]] = [
     {  # the enterprise stack: polars (its preset), KServe, Kubeflow Pipelines
         "problem_type": "multiclass_classification",
         "data_source": "files",
@@ -89,29 +90,52 @@ VARIANTS: list[dict[str, str]] = [
         "execution_mode": "standard",
     },
 ]
-COVERED = (
-    "problem_type",
-    "data_source",
-    "processing_engine",
-    "deployment_mode",
-    "orchestrator",
-    "serving",
-    "execution_mode",
-)
+STACK_QUESTIONS = ("deployment_mode", "orchestrator", "serving", "execution_mode")
+# The data-to-model questions are covered by their full product: each combination the projects
+# above leave out is installed once more on the lightest stack (no service, the fastest
+# orchestrator's tests), with the same setup, pipeline, test, lint and gates.
+DATA_QUESTIONS = ("problem_type", "data_source", "processing_engine")
+LIGHT_STACK = {"execution_mode": "quick", "deployment_mode": "batch", "orchestrator": "dagster"}
 
 
-def test_installed_variants_cover_every_offered_choice() -> None:
+def data_combination(answers: dict[str, str]) -> tuple[str, ...]:
+    complete = schema.complete(answers)
+    return tuple(complete[name] for name in DATA_QUESTIONS)
+
+
+def every_data_combination() -> list[tuple[str, ...]]:
+    offered = [schema.QUESTION_BY_NAME[name].offered for name in DATA_QUESTIONS]
+    return list(itertools.product(*offered))
+
+
+COVERED_BY_STACKS = {data_combination({})} | {data_combination(v) for v in STACKS}
+VARIANTS = STACKS + [
+    dict(zip(DATA_QUESTIONS, combination, strict=True)) | LIGHT_STACK
+    for combination in every_data_combination()
+    if combination not in COVERED_BY_STACKS
+]
+
+
+def test_installed_projects_cover_every_offered_stack_choice() -> None:
     default = schema.complete({})
-    for name in COVERED:
-        seen = {default[name]} | {schema.complete(v)[name] for v in VARIANTS}
+    for name in (*STACK_QUESTIONS, *DATA_QUESTIONS):
+        seen = {default[name]} | {schema.complete(v)[name] for v in STACKS}
         assert seen == set(schema.QUESTION_BY_NAME[name].offered), name
+
+
+def test_installed_projects_cover_the_data_questions_product_once_each() -> None:
+    installed = [data_combination({})] + [data_combination(v) for v in VARIANTS]
+    assert sorted(installed) == sorted(every_data_combination())
+    for answers in VARIANTS:
+        schema.Answers(**schema.complete(answers))  # every variant is a valid answer set
 
 
 @pytest.mark.parametrize("answers", VARIANTS, ids=lambda a: "-".join(a.values()))
 def test_generated_project_installs_runs_and_passes_its_gates(
     tmp_path: Path, answers: dict[str, str]
 ) -> None:
-    project = render(tmp_path / "proj", **answers)
+    # Rendered as a user gets it: the post-generation hook commits it and runs the static gates.
+    project = render(tmp_path / "proj", tasks=True, post_generation_gates="static", **answers)
     shrink_data(project)
     make(project, "setup")
     make(project, "pipeline")
@@ -130,6 +154,9 @@ def test_generated_project_installs_runs_and_passes_its_gates(
     assert list(report) == PHASES
     failed = {phase: r for phase, r in report.items() if r["status"] != "pass"}
     assert not failed, json.dumps(failed, indent=1)[-4000:]
+    # The gates took the results `make test` recorded on this tree instead of re-running them.
+    checks = {c["name"]: c for c in report["data_pipeline"]["checks"]}
+    assert "not re-run" in checks["data tests pass"]["detail"], checks["data tests pass"]
 
 
 def readme_commands() -> list[str]:
