@@ -6,7 +6,7 @@ through a shell. Steps:
 
 1. `git init` and a first commit of the pristine render (so `copier update` can diff later);
 2. the quality gates chosen by `post_generation_gates`: static (stdlib-only checks), full
-   (`make setup`, `make pipeline`, then every gate) or none;
+   (`make setup`, `make pipeline`, `make test`, then every gate) or none;
 3. a plain summary and the next steps.
 
 A failing gate is reported plainly. Copier deletes a *new* project when a task exits non-zero
@@ -61,14 +61,17 @@ def run_gates(root: Path, mode: str) -> tuple[bool, str]:
         missing = [tool for tool in ("uv", "make") if shutil.which(tool) is None]
         if missing:
             return False, f"full gates need {' and '.join(missing)} on PATH"
-        # The data and model gates judge what the pipeline produced, so it runs first.
-        for target in ("setup", "pipeline"):
+        # The data and model gates judge what the pipeline produced, so it runs first; the
+        # gates then reuse the results `make test` recorded instead of running tests again.
+        for target in ("setup", "pipeline", "test"):
             say(f"Running make {target} ...")
             if subprocess.run(["make", target], cwd=root).returncode:
                 return False, f"`make {target}` failed; see its output above"
         cmd = ["make", "gates"]
     say(f"Running quality gates ({mode}) ...")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = dict(os.environ)
+    if mode == "static":  # the stdlib-only checks leave no bytecode in the fresh tree
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     result = subprocess.run(cmd, cwd=root, env=env)
     return result.returncode == 0, f"{mode} gates"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -188,9 +189,14 @@ def test_readme_render_command_passes_every_gate(tmp_path: Path) -> None:
         timeout=1500,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    # Full gates ran setup, pipeline and the project's own tests before the gates.
+    for target in ("setup", "pipeline", "test"):
+        assert f"Running make {target} ..." in result.stdout
+    assert re.search(r"^=+ \d+ passed.* in [\d.]+s", result.stdout, re.M), result.stdout[-3000:]
     report = json.loads((dest / "reports/quality_gates.json").read_text())
     assert {phase: r["status"] for phase, r in report.items()} == dict.fromkeys(report, "pass")
     assert list(report) == PHASES
-    # The same project, as its CI would run it.
-    make(dest, "test")
+    checks = {c["name"]: c for c in report["data_pipeline"]["checks"]}
+    assert "not re-run" in checks["data tests pass"]["detail"], checks["data tests pass"]
+    # The rest of what the project's CI runs.
     make(dest, "lint")

@@ -1,11 +1,12 @@
-"""Fast static checks over rendered projects: file sets, leftover Jinja, parseable files,
-validators, hostile free text, trust, tasks and the post-generation hook."""
+"""Fast static checks over rendered projects: file sets, leftover Jinja, parseable files (for
+every combination of choices), validators, hostile answers, trust, tasks and the hook."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import re
+import shutil
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 import yaml
 from conftest import ROOT, git, render
 from copier.errors import TaskError, UnsafeTemplateError
+from template_model import TemplateModel
 
 from ml_scaffold import schema
 
@@ -62,14 +64,29 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
 CONDITIONAL_SEGMENT = re.compile(r"\{% if (.+?) %\}(.*?)\{% endif %\}")
 
 
-def expected_files(answers: dict[str, Any]) -> set[str]:
+TEMPLATE_PATHS = sorted(
+    str(path.relative_to(TEMPLATE)).removesuffix(".jinja")
+    for path in TEMPLATE.rglob("*")
+    if path.is_file()
+    and "__pycache__" not in path.parts
+    and "{{_copier_conf.answers_file}}" not in str(path)
+)
+
+
+_expected: dict[tuple[Any, ...], frozenset[str]] = {}
+
+
+def expected_files(answers: dict[str, Any]) -> frozenset[str]:
+    # The file set follows from the slug and the truth of each path condition.
+    key = (answers["project_slug"], *(holds(answers) for holds in PATH_CONDITIONS.values()))
+    if key not in _expected:
+        _expected[key] = frozenset(_expected_files(answers))
+    return _expected[key]
+
+
+def _expected_files(answers: dict[str, Any]) -> set[str]:
     out = {".copier-answers.yml"}
-    for path in TEMPLATE.rglob("*"):
-        if not path.is_file() or "__pycache__" in path.parts:
-            continue
-        rel = str(path.relative_to(TEMPLATE)).removesuffix(".jinja")
-        if "{{_copier_conf.answers_file}}" in rel:
-            continue
+    for rel in TEMPLATE_PATHS:
         rel = rel.replace("{{project_slug}}", answers["project_slug"])
 
         def segment(match: re.Match[str]) -> str:
@@ -95,25 +112,53 @@ def rendered_files(root: Path) -> set[str]:
 # An opening `{{` or `{%` is a leftover; closing ones alone are ordinary Python (`}}` ends
 # nested dicts, `%}` ends an f-string percent format).
 JINJA_MARKERS = re.compile(r"\{%|(?<!\$)\{\{")
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def content_problem(rel: str, text: str) -> str | None:
+    """Why a rendered file is broken (leftover Jinja, does not parse), or None."""
+    suffix = Path(rel).suffix
+    if suffix == ".j2":  # runtime Jinja templates of the project (model cards)
+        return None
+    # GitHub Actions expressions `${{ ... }}` are kept on purpose.
+    leftover = JINJA_MARKERS.findall(re.sub(r"\$\{\{.*?\}\}", "", text))
+    if leftover:
+        return f"leftover Jinja in {rel}: {leftover}"
+    try:
+        if suffix in {".yml", ".yaml"}:
+            list(yaml.load_all(text, Loader=YAML_LOADER))
+        elif suffix == ".toml":
+            tomllib.loads(text)
+        elif suffix in {".json", ".ipynb"}:
+            json.loads(text)
+        elif suffix == ".py":
+            compile(text, rel, "exec")
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError, SyntaxError) as exc:
+        return f"{rel} does not parse: {type(exc).__name__}: {exc}"
+    return None
 
 
 def assert_clean_and_parseable(root: Path) -> None:
     for rel in rendered_files(root):
-        path = root / rel
-        text = path.read_text(encoding="utf-8")
-        if path.suffix == ".j2":  # runtime Jinja templates of the project (model cards)
-            continue
-        # GitHub Actions expressions `${{ ... }}` are kept on purpose.
-        leftover = JINJA_MARKERS.findall(re.sub(r"\$\{\{.*?\}\}", "", text))
-        assert not leftover, f"leftover Jinja in {rel}: {leftover}"
-        if path.suffix in {".yml", ".yaml"}:
-            list(yaml.safe_load_all(text))
-        elif path.suffix == ".toml":
-            tomllib.loads(text)
-        elif path.suffix in {".json", ".ipynb"}:
-            json.loads(text)
-        elif path.suffix == ".py":
-            compile(text, rel, "exec")
+        problem = content_problem(rel, (root / rel).read_text(encoding="utf-8"))
+        assert problem is None, problem
+
+
+def valid_rows(options: dict[str, tuple[str, ...]]) -> list[dict[str, str]]:
+    """Every combination of `options` a user can answer."""
+    names = list(options)
+    return [
+        row
+        for vs in itertools.product(*options.values())
+        # Combinations the schema's rules forbid are never rendered, so never expected.
+        if not schema.check_rules(row := dict(zip(names, vs, strict=True)))
+        # A question that is not asked has one value (e.g. deployment_mode with kserve).
+        and all(
+            schema.is_asked(q.name, row) or row[q.name] == q.skipped_default
+            for q in schema.QUESTIONS
+            if q.name in row and q.skipped_default is not None
+        )
+    ]
 
 
 def pairwise(options: dict[str, tuple[str, ...]]) -> list[dict[str, str]]:
@@ -126,18 +171,7 @@ def pairwise(options: dict[str, tuple[str, ...]]) -> list[dict[str, str]]:
         for vb in options[b]
     }
     rows: list[dict[str, str]] = []
-    # Combinations the schema's rules forbid are never rendered, so never expected.
-    candidates = [
-        row
-        for vs in itertools.product(*options.values())
-        if not schema.check_rules(row := dict(zip(names, vs, strict=True)))
-        # A question that is not asked has one value (e.g. deployment_mode with kserve).
-        and all(
-            schema.is_asked(q.name, row) or row[q.name] == q.skipped_default
-            for q in schema.QUESTIONS
-            if q.name in row and q.skipped_default is not None
-        )
-    ]
+    candidates = valid_rows(options)
     uncovered = {
         pair
         for pair in uncovered
@@ -169,6 +203,11 @@ def test_render_matrix(tmp_path: Path, answers: dict[str, str]) -> None:
     project = render(tmp_path / "p", **full)
     assert rendered_files(project) == expected_files(full)
     assert_clean_and_parseable(project)
+    # The in-process model that checks every combination writes exactly what Copier wrote.
+    modelled = dict(MODEL.project(full))
+    assert set(modelled) == rendered_files(project) - {".copier-answers.yml"}
+    for rel, text in modelled.items():
+        assert (project / rel).read_text(encoding="utf-8") == text, rel
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
     for key, value in full.items():
         if schema.is_asked(key, full):
@@ -182,6 +221,60 @@ def test_render_matrix(tmp_path: Path, answers: dict[str, str]) -> None:
 def test_matrix_covers_every_offered_choice() -> None:
     for name in MATRIX_QUESTIONS:
         assert {row[name] for row in MATRIX} == set(schema.QUESTION_BY_NAME[name].offered)
+
+
+MODEL = TemplateModel(TEMPLATE)
+EVERY_COMBINATION = valid_rows(
+    {name: schema.QUESTION_BY_NAME[name].offered for name in MATRIX_QUESTIONS}
+)
+
+
+def combination_failures(model: TemplateModel, rows: list[dict[str, str]]) -> list[str]:
+    """What is wrong with each combination's render: file set, leftover Jinja, unparseable files.
+
+    A file's content depends only on the answers it reads, so each distinct content is checked
+    once however many combinations share it.
+    """
+    problems: dict[tuple[str, tuple[Any, ...]], str | None] = {}
+    failures: list[str] = []
+    for row in rows:
+        answers = schema.complete({**row, "project_slug": "demo_proj"})
+        files = model.paths(answers)
+        if {rel for rel, _ in files} | {".copier-answers.yml"} != expected_files(answers):
+            failures.append(f"{row}: file set differs from the path conditions")
+        for rel, source in files:
+            key = (rel, model.content_key(source, answers))
+            if key not in problems:
+                problems[key] = content_problem(rel, model.content_of(source, answers))
+            if problems[key]:
+                failures.append(f"{row}: {problems[key]}")
+        if len(failures) >= 20:
+            break
+    return failures
+
+
+@pytest.mark.parametrize("mode", schema.QUESTION_BY_NAME["execution_mode"].offered)
+def test_every_combination_renders_the_expected_clean_files(mode: str) -> None:
+    """Every combination of the offered choices (the matrix above samples them), rendered by the
+    model that the matrix holds to Copier's output."""
+    rows = [row for row in EVERY_COMBINATION if row["execution_mode"] == mode]
+    assert len(rows) > 1000
+    failures = combination_failures(MODEL, rows)
+    assert not failures, "\n".join(failures)
+
+
+def test_the_combination_check_finds_a_file_broken_for_one_combination(tmp_path: Path) -> None:
+    broken = tmp_path / "template"
+    shutil.copytree(TEMPLATE, broken, ignore=shutil.ignore_patterns("__pycache__"))
+    target = broken / "configs/data.yaml.jinja"
+    only = {"problem_type": "regression", "orchestrator": "prefect", "ci_provider": "gitlab"}
+    condition = " and ".join(f"{k} == '{v}'" for k, v in only.items())
+    target.write_text(target.read_text() + f"{{% if {condition} %}}oops: [unclosed\n{{% endif %}}")
+    failures = combination_failures(TemplateModel(broken), EVERY_COMBINATION)
+    assert failures
+    assert all("configs/data.yaml does not parse" in f for f in failures)
+    for failure in failures:
+        assert all(f"'{k}': '{v}'" in failure for k, v in only.items())
 
 
 @pytest.mark.parametrize(

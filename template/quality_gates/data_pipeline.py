@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -142,97 +143,98 @@ def check_data_tests(ctx: Context) -> Check:
 # of the project: `python -c SCRIPT <folder> <heavy module>...`. Each script prints one JSON line,
 # {"pipelines": [...], "errors": {where: why}}; a definition file that takes a second or more to
 # load, or imports a heavy module while loading, is an error (schedulers load them again and again).
+# Every loader body runs between the same opening and closing lines: it fills `pipelines` and
+# `errors`, and an exception it raises becomes the folder's error.
+_LOADER_OPENING = """
+import json, os, sys, tempfile
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+errors, pipelines = {}, []
+try:
+"""
+_LOADER_CLOSING = """
+except Exception as exc:
+    message = " ".join(str(exc).split())[:300]
+    errors[os.path.basename(sys.argv[1])] = f"{type(exc).__name__}: {message}"
+heavy = [m for m in sys.argv[2:] if m in sys.modules]
+if heavy:
+    errors["imports"] = "imported while loading: " + ", ".join(heavy)
+print(json.dumps({"pipelines": sorted(pipelines), "errors": errors}))
+"""
+
+
+def _loader(body: str) -> str:
+    inner = textwrap.indent(textwrap.dedent(body).strip(), "    ")
+    return _LOADER_OPENING + inner + _LOADER_CLOSING
+
+
 ORCHESTRATION_LOADERS: dict[str, tuple[str, str]] = {
     "airflow": (
         "airflow_dags",
-        """
-import json, os, sys, tempfile
-home = tempfile.mkdtemp(prefix="airflow-home-")
-os.environ.update(AIRFLOW_HOME=home, AIRFLOW__CORE__LOAD_EXAMPLES="False",
-                  AIRFLOW__CORE__DAGS_FOLDER=sys.argv[1])
-from airflow.dag_processing.dagbag import DagBag
-bag = DagBag(dag_folder=sys.argv[1])
-errors = {os.path.relpath(f, sys.argv[1]): e for f, e in bag.import_errors.items()}
-for stat in bag.dagbag_stats:
-    if stat.duration.total_seconds() >= 1.0:
-        errors[stat.file] = f"parsed in {stat.duration.total_seconds():.2f} s (limit 1 s)"
-heavy = [m for m in sys.argv[2:] if m in sys.modules]
-if heavy:
-    errors["imports"] = "imported while parsing: " + ", ".join(heavy)
-print(json.dumps({"pipelines": sorted(bag.dag_ids), "errors": errors}))
-""",
+        _loader(
+            """
+            home = tempfile.mkdtemp(prefix="airflow-home-")
+            os.environ.update(AIRFLOW_HOME=home, AIRFLOW__CORE__LOAD_EXAMPLES="False",
+                              AIRFLOW__CORE__DAGS_FOLDER=sys.argv[1])
+            from airflow.dag_processing.dagbag import DagBag
+            bag = DagBag(dag_folder=sys.argv[1])
+            for file, error in bag.import_errors.items():
+                errors[os.path.relpath(file, sys.argv[1])] = error
+            for stat in bag.dagbag_stats:
+                seconds = stat.duration.total_seconds()
+                if seconds >= 1.0:
+                    errors[stat.file] = f"parsed in {seconds:.2f} s (limit 1 s)"
+            pipelines = list(bag.dag_ids)
+            """
+        ),
     ),
     "dagster": (
         "dagster_defs",
-        """
-import json, os, sys
-sys.path.insert(0, os.path.dirname(sys.argv[1]))
-errors, pipelines = {}, []
-try:
-    from dagster import Definitions
-    from dagster_defs import defs
-    Definitions.validate_loadable(defs)
-    pipelines = sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__"))
-except Exception as exc:
-    message = " ".join(str(exc).split())[:300]
-    errors["dagster_defs"] = f"{type(exc).__name__}: {message}"
-heavy = [m for m in sys.argv[2:] if m in sys.modules]
-if heavy:
-    errors["imports"] = "imported while loading: " + ", ".join(heavy)
-print(json.dumps({"pipelines": pipelines, "errors": errors}))
-""",
+        _loader(
+            """
+            from dagster import Definitions
+            from dagster_defs import defs
+            Definitions.validate_loadable(defs)
+            jobs = defs.resolve_all_job_defs()
+            pipelines = [j.name for j in jobs if not j.name.startswith("__")]
+            """
+        ),
     ),
     "prefect": (
         "prefect_flows",
-        """
-import json, os, sys
-sys.path.insert(0, os.path.dirname(sys.argv[1]))
-errors, pipelines = {}, []
-try:
-    from prefect import Flow
-    from prefect_flows.deployments import deployments
-    from prefect_flows.flows import FLOWS
-    wrong = [name for name, f in FLOWS.items() if not isinstance(f, Flow) or f.name != name]
-    if wrong:
-        errors["prefect_flows.flows"] = "not a flow named after its pipeline: " + ", ".join(wrong)
-    pipelines = sorted(d.name for d in deployments())
-except Exception as exc:
-    message = " ".join(str(exc).split())[:300]
-    errors["prefect_flows"] = f"{type(exc).__name__}: {message}"
-heavy = [m for m in sys.argv[2:] if m in sys.modules]
-if heavy:
-    errors["imports"] = "imported while loading: " + ", ".join(heavy)
-print(json.dumps({"pipelines": pipelines, "errors": errors}))
-""",
+        _loader(
+            """
+            from prefect import Flow
+            from prefect_flows.deployments import deployments
+            from prefect_flows.flows import FLOWS
+            wrong = [name for name, f in FLOWS.items() if not isinstance(f, Flow) or f.name != name]
+            if wrong:
+                errors["prefect_flows.flows"] = "not a flow named after its pipeline: " + ", ".join(
+                    wrong
+                )
+            pipelines = [d.name for d in deployments()]
+            """
+        ),
     ),
     "kubeflow": (
         "kfp_pipelines",
-        """
-import json, os, sys, tempfile
-sys.path.insert(0, os.path.dirname(sys.argv[1]))
-errors, pipelines = {}, []
-try:
-    import yaml
-    from kfp import compiler
-    from kfp_pipelines.pipelines import PIPELINES
-    out = tempfile.mkdtemp(prefix="kfp-")
-    for name, pipeline in PIPELINES.items():
-        path = os.path.join(out, name + ".yaml")
-        compiler.Compiler().compile(pipeline, package_path=path)
-        with open(path, encoding="utf-8") as fh:
-            spec = next(yaml.safe_load_all(fh))  # the pipeline; then its Kubernetes settings
-        if not spec.get("root", {}).get("dag", {}).get("tasks"):
-            errors[name] = "compiled to a pipeline with no task"
-        else:
-            pipelines.append(name)
-except Exception as exc:
-    message = " ".join(str(exc).split())[:300]
-    errors["kfp_pipelines"] = f"{type(exc).__name__}: {message}"
-heavy = [m for m in sys.argv[2:] if m in sys.modules]
-if heavy:
-    errors["imports"] = "imported while compiling: " + ", ".join(heavy)
-print(json.dumps({"pipelines": sorted(pipelines), "errors": errors}))
-""",
+        _loader(
+            """
+            import yaml
+            from kfp import compiler
+            from kfp_pipelines.pipelines import PIPELINES
+            out = tempfile.mkdtemp(prefix="kfp-")
+            for name, pipeline in PIPELINES.items():
+                path = os.path.join(out, name + ".yaml")
+                compiler.Compiler().compile(pipeline, package_path=path)
+                with open(path, encoding="utf-8") as fh:
+                    # The pipeline first, then its Kubernetes settings.
+                    spec = next(yaml.safe_load_all(fh))
+                if not spec.get("root", {}).get("dag", {}).get("tasks"):
+                    errors[name] = "compiled to a pipeline with no task"
+                else:
+                    pipelines.append(name)
+            """
+        ),
     ),
 }
 # Imported by the steps when they run, never while an orchestrator loads the definitions.
