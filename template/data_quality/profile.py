@@ -6,7 +6,7 @@ column's values as a numpy array, value counts), so pandas and polars data give 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -30,18 +30,10 @@ def completeness(df: Any, columns: list[str]) -> dict[str, float]:
 def profile(df: Any, config: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """Row counts, completeness, freshness and a summary per column of accepted data."""
     checks = engine.checks(engine.name_of(df))
-    specs = value_specs(config)
-    nulls = _null_fractions(df, list(specs))
     oldest, newest = checks.timestamp_bounds(df, contract.timestamp_column(config))
-    columns: dict[str, Any] = {}
-    for name, spec in specs.items():
-        summary: dict[str, Any] = {"type": spec["type"], "null_fraction": nulls[name]}
-        if spec["type"] == "numeric":
-            summary.update(_moments(checks.numeric_values(df, name)))
-        else:
-            counts = checks.value_counts(df, name)
-            summary["top"] = dict(list(counts.items())[:10])
-        columns[name] = summary
+    columns = _per_column(
+        df, config, _moments, lambda spec, counts: {"top": dict(list(counts.items())[:10])}
+    )
     entity = contract.entity_column(config)
     return {
         "rows": len(df),
@@ -59,22 +51,39 @@ def profile(df: Any, config: Mapping[str, Any], now: datetime) -> dict[str, Any]
 
 def reference_stats(df: Any, config: Mapping[str, Any]) -> dict[str, Any]:
     """Per feature (and target): a histogram to compare live data with, nulls and moments."""
+    stats = _per_column(df, config, _numeric_reference, _category_frequencies)
+    return {"rows": len(df), "target": contract.target_column(config), "columns": stats}
+
+
+def _per_column(
+    df: Any,
+    config: Mapping[str, Any],
+    numeric: Callable[[np.ndarray], dict[str, Any]],
+    categorical: Callable[[Mapping[str, Any], dict[Any, int]], dict[str, Any]],
+) -> dict[str, Any]:
+    """Per feature (and target): its type and null fraction, plus what `numeric` makes of its
+    values or `categorical` of its value counts."""
     checks = engine.checks(engine.name_of(df))
     specs = value_specs(config)
     nulls = _null_fractions(df, list(specs))
-    stats: dict[str, Any] = {}
+    out: dict[str, Any] = {}
     for name, spec in specs.items():
         entry: dict[str, Any] = {"type": spec["type"], "null_fraction": nulls[name]}
         if spec["type"] == "numeric":
-            entry.update(_numeric_reference(checks.numeric_values(df, name)))
+            entry.update(numeric(checks.numeric_values(df, name)))
         else:
-            counts = checks.value_counts(df, name)
-            categories = [str(a) for a in spec.get("allowed") or counts]
-            total = max(sum(counts.values()), 1)
-            entry["categories"] = categories
-            entry["frequencies"] = [round(counts.get(c, 0) / total, 6) for c in categories]
-        stats[name] = entry
-    return {"rows": len(df), "target": contract.target_column(config), "columns": stats}
+            entry.update(categorical(spec, checks.value_counts(df, name)))
+        out[name] = entry
+    return out
+
+
+def _category_frequencies(spec: Mapping[str, Any], counts: dict[Any, int]) -> dict[str, Any]:
+    categories = [str(a) for a in spec.get("allowed") or counts]
+    total = max(sum(counts.values()), 1)
+    return {
+        "categories": categories,
+        "frequencies": [round(counts.get(c, 0) / total, 6) for c in categories],
+    }
 
 
 def _null_fractions(df: Any, columns: list[str]) -> dict[str, float]:
