@@ -23,6 +23,8 @@ from copier._jinja_ext import YieldExtension
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
+from ml_scaffold import schema
+
 COPIER_YML = ROOT / "copier.yml"
 SUFFIX = ".jinja"
 # Copier's default exclusions that apply inside `_subdirectory`.
@@ -61,6 +63,20 @@ class TemplateModel:
         self._texts: dict[str, str] = {}
         self._paths: dict[tuple[Any, ...], str | None] = {}
         self._file_sets: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+        # Copier computes these never-asked variables from the answers on every render; the
+        # expressions are the schema's, the one place each rule is stated.
+        self._computed = [
+            (item.name, self.env.compile_expression(item.expression)) for item in schema.COMPUTED
+        ]
+
+    def context(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """`answers` with the computed variables (`schema.COMPUTED`) that templates read."""
+        if all(name in answers for name, _ in self._computed):
+            return answers
+        context = dict(answers)
+        for name, expression in self._computed:
+            context[name] = bool(expression(**context))
+        return context
 
     @cached_property
     def sources(self) -> list[str]:
@@ -101,6 +117,7 @@ class TemplateModel:
 
     def path_of(self, source: str, answers: dict[str, Any]) -> str | None:
         """Where `source` lands in the project, or None when a path part renders empty."""
+        answers = self.context(answers)
         key = (source, *(answers[v] for v in self._path_variables[source]))
         if key not in self._paths:
             # Copier drops the suffix first: `{% if x %}.gitlab-ci.yml{% endif %}.jinja` vanishes.
@@ -110,11 +127,13 @@ class TemplateModel:
         return self._paths[key]
 
     def content_of(self, source: str, answers: dict[str, Any]) -> str:
+        answers = self.context(answers)
         text = self._text(source)
         return self._render(text, answers) if source.endswith(SUFFIX) else text
 
     def content_key(self, source: str, answers: dict[str, Any]) -> tuple[Any, ...]:
         """Equal keys mean equal contents: the file and the values of the answers it reads."""
+        answers = self.context(answers)
         if not source.endswith(SUFFIX):
             return (source,)
         return (source, *self._piece(self._text(source)).key(answers))
@@ -126,11 +145,13 @@ class TemplateModel:
 
     def project(self, answers: dict[str, Any]) -> Iterator[tuple[str, str]]:
         """(project path, content) of every file a render with `answers` writes."""
+        answers = self.context(answers)
         for rel, source in self.paths(answers):
             yield rel, self.content_of(source, answers)
 
     def paths(self, answers: dict[str, Any]) -> list[tuple[str, str]]:
         """(project path, template source) of every file a render with `answers` writes."""
+        answers = self.context(answers)
         key = tuple(answers[v] for v in self._all_path_variables)
         if key not in self._file_sets:
             self._file_sets[key] = [

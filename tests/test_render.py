@@ -29,33 +29,30 @@ TEMPLATE = ROOT / "template"
 PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "ci_provider == 'github'": lambda a: a["ci_provider"] == "github",
     "ci_provider == 'gitlab'": lambda a: a["ci_provider"] == "gitlab",
-    "deployment_mode in ['batch', 'hybrid']": lambda a: a["deployment_mode"] != "realtime",
-    "deployment_mode in ['realtime', 'hybrid']": lambda a: a["deployment_mode"] != "batch",
+    # The computed variables (schema.COMPUTED), restated here from the answers so a wrong
+    # expression in the schema shows up as a wrong file set.
+    "has_api": lambda a: a["deployment_mode"] != "batch",
+    "has_batch": lambda a: a["deployment_mode"] != "realtime",
+    "has_canary": lambda a: a["execution_mode"] != "quick" and a["deployment_mode"] != "batch",
+    # deployment/api renders for every real-time serving choice (its framework-neutral modules
+    # serve KServe's predictor too); FastAPI and BentoML files, tests and bench are marked.
+    "has_app_server": lambda a: a["serving"] != "kserve" and a["deployment_mode"] != "batch",
+    "has_canary and serving != 'kserve'": lambda a: (
+        a["execution_mode"] != "quick"
+        and a["serving"] != "kserve"
+        and a["deployment_mode"] != "batch"
+    ),
+    "has_api and serving == 'bentoml'": lambda a: (
+        a["serving"] == "bentoml" and a["deployment_mode"] != "batch"
+    ),
     "execution_mode != 'quick'": lambda a: a["execution_mode"] != "quick",
     "execution_mode == 'enterprise'": lambda a: a["execution_mode"] == "enterprise",
-    "execution_mode != 'quick' and deployment_mode in ['realtime', 'hybrid']": lambda a: (
-        a["execution_mode"] != "quick" and a["deployment_mode"] != "batch"
-    ),
     "orchestrator == 'airflow'": lambda a: a["orchestrator"] == "airflow",
     "orchestrator == 'prefect'": lambda a: a["orchestrator"] == "prefect",
     "orchestrator == 'dagster'": lambda a: a["orchestrator"] == "dagster",
     "orchestrator == 'kubeflow'": lambda a: a["orchestrator"] == "kubeflow",
     "data_source == 'files'": lambda a: a["data_source"] == "files",
     "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
-    # deployment/api renders for every real-time serving choice (its framework-neutral modules
-    # serve KServe's predictor too); FastAPI and BentoML files, tests and bench are marked.
-    "serving != 'kserve' and deployment_mode in ['realtime', 'hybrid']": lambda a: (
-        a["serving"] != "kserve" and a["deployment_mode"] != "batch"
-    ),
-    "execution_mode != 'quick' and serving != 'kserve' and deployment_mode in "
-    "['realtime', 'hybrid']": lambda a: (
-        a["execution_mode"] != "quick"
-        and a["serving"] != "kserve"
-        and a["deployment_mode"] != "batch"
-    ),
-    "serving == 'bentoml' and deployment_mode in ['realtime', 'hybrid']": lambda a: (
-        a["serving"] == "bentoml" and a["deployment_mode"] != "batch"
-    ),
     "serving == 'fastapi'": lambda a: a["serving"] == "fastapi",
     "serving == 'bentoml'": lambda a: a["serving"] == "bentoml",
     "serving == 'kserve'": lambda a: a["serving"] == "kserve",

@@ -126,3 +126,40 @@ def test_options_lists_every_question_mode_and_rule() -> None:
     assert set(data["modes"]) == set(schema.MODES)
     assert len(data["rules"]) == len(schema.RULES)
     assert all(q["help"] for q in data["questions"])
+
+
+def test_the_model_defaults_are_the_questionnaire_defaults() -> None:
+    """Answers() fills what is not given exactly as the questionnaire does (one source)."""
+    assert list(schema.Answers.model_fields) == [q.name for q in schema.QUESTIONS]
+    assert schema.Answers().model_dump() == schema.complete({})
+    assert schema.Answers().deployment_mode == "hybrid"
+    for mode in schema.MODES:
+        given = {"execution_mode": mode}
+        assert schema.Answers(**given).model_dump() == schema.complete(given)
+    kserve = schema.Answers(serving="kserve")
+    assert kserve.deployment_mode == "realtime"  # the value it has when not asked
+
+
+def test_computed_variables_read_earlier_answers_only() -> None:
+    names = [q.name for q in schema.QUESTIONS]
+    for item in schema.COMPUTED:
+        assert item.help and item.name not in names
+        names.append(item.name)
+    answers = schema.complete({"execution_mode": "quick", "deployment_mode": "batch"})
+    assert schema.computed_values(answers) == {
+        "has_api": False,
+        "has_batch": True,
+        "has_app_server": False,
+        "has_canary": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("slug", "orchestrator"),
+    [("prefect_flows", "prefect"), ("dagster_defs", "dagster"), ("kfp_pipelines", "kubeflow")],
+)
+def test_a_slug_naming_a_folder_of_some_stack_is_refused(slug: str, orchestrator: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        schema.Answers(project_slug=slug, orchestrator=orchestrator)
+    assert f"project_slug '{slug}'" in str(info.value)
+    assert "top-level folder or module the template renders" in str(info.value)

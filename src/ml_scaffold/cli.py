@@ -100,23 +100,15 @@ def ask(given: dict[str, Any]) -> dict[str, Any]:
             )
         else:
             prompt = questionary.text(
-                q.help, default=default, validate=lambda v, n=q.name: _field_problem(n, v) or True
+                q.help,
+                default=default,
+                validate=lambda v, n=q.name: schema.field_problem(n, v) or True,
             )
         value = prompt.ask()
         if value is None:  # Ctrl-C
             fail("cancelled; nothing was written", code=130)
         answers[q.name] = value
     return answers
-
-
-def _field_problem(name: str, value: str) -> str | None:
-    if name == "project_slug":
-        return schema.slug_problem(value)
-    if name == "author_email":
-        return schema.email_problem(value)
-    if name == "project_name" and not value.strip():
-        return "project_name must not be empty"
-    return None
 
 
 @app.command()

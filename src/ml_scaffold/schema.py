@@ -11,9 +11,19 @@ import keyword
 import re
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from ml_scaffold.template_names import TEMPLATE_TOP_LEVEL
 
 MODES = ("quick", "standard", "enterprise")
 
@@ -65,6 +75,66 @@ class Rule:
             f"{self.question}={answers[self.question]!r} is incompatible with "
             f"{self.when_question}={answers[self.when_question]!r}: {self.why}"
         )
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A derived variable: a rule over the answers stated once and named.
+
+    Copier gets it as a question that is never asked (`when: false`) whose default is
+    `expression`; template paths and files read the name (`{% if has_api %}api{% endif %}`).
+    The expression is Jinja and may read the answers and the computed variables before it.
+    """
+
+    name: str
+    help: str
+    expression: str
+
+
+@dataclass(frozen=True)
+class FieldCheck:
+    """One validation of a free-text answer, written once.
+
+    `kind` is `not_blank`, `matches` (the value must match `pattern`) or `not_in` (the value
+    must not be one of `names`). `message` may name the value as `{value}`. Python evaluates it
+    here (`field_problem`, used by `Answers` and the CLI prompts); `copier_config` turns it into
+    the Jinja validator of copier.yml.
+    """
+
+    question: str
+    kind: str
+    message: str
+    pattern: re.Pattern[str] | None = None
+    names: frozenset[str] = frozenset()
+
+    def problem(self, value: str) -> str | None:
+        if self.kind == "not_blank":
+            failed = not value.strip()
+        elif self.kind == "matches":
+            assert self.pattern is not None
+            failed = not self.pattern.search(value)
+        elif self.kind == "not_in":
+            failed = value in self.names
+        else:  # pragma: no cover - a typo in FIELD_CHECKS
+            raise ValueError(f"unknown FieldCheck kind {self.kind!r}")
+        return self.message.replace("{value}", value) if failed else None
+
+
+@dataclass(frozen=True)
+class Migration:
+    """What `copier update` must do to a project made before `version` (a release tag).
+
+    Add one whenever an answer is renamed (`renames`: old name -> new name, applied to the
+    project's answers file before Copier reads it) or its meaning changes (`note`, printed to
+    projects whose answer `note_when` matches). copier_config turns each into a `_migrations`
+    entry that runs `hooks/migrate.py`; Copier runs it when updating across `version`.
+    """
+
+    version: str
+    why: str
+    renames: tuple[tuple[str, str], ...] = ()
+    note: str = ""
+    note_when: tuple[str, tuple[str, ...]] | None = None
 
 
 def _c(value: str, label: str, offered: bool = True) -> Choice:
@@ -303,31 +373,38 @@ QUESTION_ORDER = {q.name: i for i, q in enumerate(QUESTIONS)}
 for _rule in RULES:  # the rule's validator sits on the question asked later
     assert QUESTION_ORDER[_rule.when_question] < QUESTION_ORDER[_rule.question], _rule
 
-# Module names a project slug must not take: Python keywords, the standard library, the
-# generated project's own top-level packages and the dependencies it imports.
-PROJECT_PACKAGES = (
-    "data_ingestion",
-    "data_quality",
-    "feature_engineering",
-    "models",
-    "experiments",
-    "model_cards",
-    "interpretability",
-    "quality_gates",
-    "deployment",
-    "monitoring",
-    "continuous_training",
-    "canary_deployment",
-    "rollback",
-    "airflow_dags",
-    "eda_notebooks",
-    "bench",
-    "tests",
-    "docs",
-    "configs",
-    "data",
-    "reports",
+# Rules over the answers that several template paths and files share, each stated once. Copier
+# gets them as never-asked questions (see copier_config), tests/template_model.py evaluates the
+# same expressions, and the template names them: `{% if has_api %}api{% endif %}`.
+COMPUTED: tuple[Computed, ...] = (
+    Computed(
+        "has_api",
+        "A real-time prediction endpoint is deployed.",
+        "deployment_mode in ['realtime', 'hybrid']",
+    ),
+    Computed(
+        "has_batch",
+        "A batch scoring job is deployed.",
+        "deployment_mode in ['batch', 'hybrid']",
+    ),
+    Computed(
+        "has_app_server",
+        "The endpoint is the project's own HTTP app (FastAPI or BentoML), not KServe's server.",
+        "has_api and serving != 'kserve'",
+    ),
+    Computed(
+        "has_canary",
+        "Canary releases (Argo Rollouts analysis, rehearsal) of the real-time endpoint.",
+        "execution_mode != 'quick' and has_api",
+    ),
 )
+
+# Module names a project slug must not take: Python keywords, the standard library, the
+# top-level folders and modules any combination of answers renders (read from the template tree,
+# see `template_top_level_names`; a new folder is reserved when `copier_config --write` runs and a
+# test fails until it has), the folders the project writes at run time and the dependencies it
+# imports.
+RUNTIME_FOLDERS = ("data", "reports", "mlruns", "mlartifacts", "build")
 DEPENDENCY_MODULES = (
     "numpy",
     "pandas",
@@ -400,13 +477,35 @@ RESERVED_SLUGS: frozenset[str] = frozenset(
         | set(keyword.softkwlist)
         | set(sys.stdlib_module_names)
         | set(REMOVED_STDLIB)
-        | set(PROJECT_PACKAGES)
+        | set(TEMPLATE_TOP_LEVEL)
+        | set(RUNTIME_FOLDERS)
         | set(DEPENDENCY_MODULES)
     )
     if SLUG_RE.match(name)
 )
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_JINJA_TAG = re.compile(r"\{%.*?%\}")
+
+
+def template_top_level_names(template_dir: Path) -> tuple[str, ...]:
+    """Every top-level folder and module that some combination of answers renders.
+
+    A conditional name (`{% if orchestrator == 'prefect' %}prefect_flows{% endif %}`) renders
+    its literal text when the condition holds, so the literal is taken whatever the condition;
+    names that read an answer (`{{project_slug}}`) are the project's own.
+    """
+    names = set()
+    for entry in template_dir.iterdir():
+        name = _JINJA_TAG.sub("", entry.name.removesuffix(".jinja"))
+        if "{{" in name or name in {"__pycache__"}:
+            continue
+        if entry.is_dir():
+            names.add(name)
+        elif name.endswith(".py"):
+            names.add(name.removesuffix(".py"))
+    return tuple(sorted(n for n in names if SLUG_RE.match(n)))
 
 
 def slugify(name: str) -> str:
@@ -415,25 +514,47 @@ def slugify(name: str) -> str:
     return slug
 
 
+FIELD_CHECKS: tuple[FieldCheck, ...] = (
+    FieldCheck("project_name", "not_blank", "project_name must not be empty"),
+    FieldCheck(
+        "project_slug",
+        "matches",
+        "project_slug must start with a lowercase letter and hold only lowercase "
+        "letters, digits and underscores",
+        pattern=SLUG_RE,
+    ),
+    FieldCheck(
+        "project_slug",
+        "not_in",
+        "project_slug '{value}' is a Python keyword, a standard-library or dependency module, "
+        "or a top-level folder or module the template renders for some answers "
+        "(e.g. prefect_flows with orchestrator=prefect); choose another name",
+        names=RESERVED_SLUGS,
+    ),
+    FieldCheck(
+        "author_email",
+        "matches",
+        "author_email '{value}' is not an email address like name@example.com",
+        pattern=EMAIL_RE,
+    ),
+)
+
+
+def field_problem(name: str, value: str) -> str | None:
+    """Why `value` is not a valid answer to free-text question `name`, or None."""
+    for check in FIELD_CHECKS:
+        if check.question == name and (problem := check.problem(value)):
+            return problem
+    return None
+
+
 def slug_problem(slug: str) -> str | None:
     """Why `slug` is not a valid project_slug, or None."""
-    if not SLUG_RE.match(slug):
-        return (
-            "project_slug must start with a lowercase letter and hold only lowercase "
-            "letters, digits and underscores"
-        )
-    if slug in RESERVED_SLUGS:
-        return (
-            f"project_slug {slug!r} is a Python keyword, a standard-library or dependency "
-            "module, or a folder of the generated project; choose another name"
-        )
-    return None
+    return field_problem("project_slug", slug)
 
 
 def email_problem(email: str) -> str | None:
-    if not EMAIL_RE.match(email):
-        return f"author_email {email!r} is not an email address like name@example.com"
-    return None
+    return field_problem("author_email", email)
 
 
 def preset_defaults(mode: str) -> dict[str, str]:
@@ -475,57 +596,32 @@ def is_asked(name: str, answers: dict[str, Any]) -> bool:
     return cond is None or answers.get(cond[0]) in cond[1]
 
 
-class Answers(BaseModel):
-    """Validated answers. Errors name the question and the problem."""
+class _AnswersRules(BaseModel):
+    """Validation shared by every field of `Answers`; errors name the question and the problem."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    project_name: str = FREE_TEXT_DEFAULTS["project_name"]
-    project_slug: str = "ml_project"
-    description: str = FREE_TEXT_DEFAULTS["description"]
-    author_name: str = FREE_TEXT_DEFAULTS["author_name"]
-    author_email: str = FREE_TEXT_DEFAULTS["author_email"]
-    python_version: str = "3.11"
-    license: str = "MIT"
-    execution_mode: str = "standard"
-    problem_type: str = "binary_classification"
-    data_source: str = "sample"
-    processing_engine: str = "pandas"
-    feature_store: str = "none"
-    experiment_tracking: str = "mlflow"
-    serving: str = "fastapi"
-    deployment_mode: str = "realtime"
-    orchestrator: str = "airflow"
-    cloud: str = "local"
-    ci_provider: str = "github"
-    post_generation_gates: str = "static"
-
-    @field_validator("project_name")
+    @model_validator(mode="before")
     @classmethod
-    def _name(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("project_name must not be empty")
-        return v
-
-    @field_validator("project_slug")
-    @classmethod
-    def _slug(cls, v: str) -> str:
-        if problem := slug_problem(v):
-            raise ValueError(problem)
-        return v
-
-    @field_validator("author_email")
-    @classmethod
-    def _email(cls, v: str) -> str:
-        if problem := email_problem(v):
-            raise ValueError(problem)
-        return v
+    def _defaults(cls, data: Any) -> Any:
+        # The defaults are the questionnaire's (`default_for`), never a second copy: an
+        # unanswered deployment_mode in standard mode is 'hybrid' here as in copier.yml.
+        if not isinstance(data, dict):
+            return data
+        filled = dict(data)
+        for q in QUESTIONS:
+            if q.name not in filled:
+                filled[q.name] = default_for(q.name, filled)
+        return filled
 
     @field_validator("*")
     @classmethod
-    def _choice(cls, v: Any, info: ValidationInfo) -> Any:
+    def _check(cls, v: Any, info: ValidationInfo) -> Any:
+        assert info.field_name is not None
         q = QUESTION_BY_NAME[info.field_name]
         if not q.choices:
+            if problem := field_problem(q.name, v):
+                raise ValueError(problem)
             return v
         if v in q.planned:
             raise ValueError(
@@ -537,7 +633,7 @@ class Answers(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _rules(self) -> Answers:
+    def _rules(self) -> _AnswersRules:
         data = self.model_dump()
         for q in QUESTIONS:  # a question not asked keeps the value it has when skipped
             skipped = q.skipped_default is not None and not is_asked(q.name, data)
@@ -551,6 +647,46 @@ class Answers(BaseModel):
             if data[rule.when_question] in rule.when_values and data[rule.question] in rule.values:
                 raise ValueError(rule.message(data))
         return self
+
+
+# Validated answers: one string field per question, in questionnaire order, with no default of
+# its own (see `_AnswersRules._defaults`).
+Answers = create_model(  # type: ignore[call-overload]
+    "Answers",
+    __base__=_AnswersRules,
+    __doc__="Validated answers. Errors name the question and the problem.",
+    **{q.name: (str, ...) for q in QUESTIONS},
+)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "v0.2.0",
+        "execution_mode=quick now renders the quick scope only",
+        note=(
+            "execution_mode=quick now renders the quick scope: data pipeline, training and a "
+            "basic deployment (API or batch job, Dockerfile). This update removes the "
+            "continuous-training package, the Kubernetes manifests and the continuous_training "
+            "gate where you had not edited them. To keep them, run the update as "
+            "`copier update --trust --data execution_mode=standard` instead."
+        ),
+        note_when=("execution_mode", ("quick",)),
+    ),
+)
+
+
+def computed_values(answers: dict[str, Any]) -> dict[str, bool]:
+    """The computed variables for `answers`, as Copier computes them for a render."""
+    import jinja2
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701
+    context = dict(answers)
+    out: dict[str, bool] = {}
+    for item in COMPUTED:
+        context[item.name] = out[item.name] = bool(
+            env.compile_expression(item.expression)(**context)
+        )
+    return out
 
 
 def check_rules(answers: dict[str, Any]) -> list[str]:
