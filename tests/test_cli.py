@@ -209,3 +209,67 @@ def test_options_text_names_every_question() -> None:
     for q in schema.QUESTIONS:
         assert q.name in result.output
     assert "forbids" in result.output
+
+
+def test_new_from_a_clone_renders_this_checkout_at_head(tmp_path: Path) -> None:
+    """Without --template, a clone renders itself at HEAD and says so."""
+    dest = tmp_path / "proj"
+    result = invoke("new", dest, "--defaults", "--gates", "none")
+    assert result.exit_code == 0, result.output
+    head = git(ROOT, "rev-parse", "--short", "HEAD").strip()
+    assert f"this checkout {ROOT} @ HEAD (commit {head})" in result.output
+    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert Path(recorded["_src_path"]).resolve() == ROOT
+
+
+def test_an_installed_release_renders_the_canonical_template_at_its_tag(
+    tmp_path: Path, template_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ml_scaffold
+    from ml_scaffold import __version__
+
+    git(template_copy, "tag", f"v{__version__}")
+    monkeypatch.setattr(ml_scaffold, "checkout_root", lambda: None)
+    monkeypatch.setattr(ml_scaffold, "CANONICAL_TEMPLATE", str(template_copy))
+    dest = tmp_path / "proj"
+    result = invoke("new", dest, "--defaults", "--gates", "none")
+    assert result.exit_code == 0, result.output
+    assert f"{template_copy} @ v{__version__}" in result.output
+    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert recorded["_commit"] == f"v{__version__}"
+
+
+@pytest.mark.parametrize(
+    ("canonical", "named"),
+    [
+        ("file:///nonexistent/ml-scaffold.git", "file:///nonexistent/ml-scaffold.git"),
+        ("/nonexistent/ml-scaffold", "/nonexistent/ml-scaffold"),
+        ("TEMPLATE_COPY", "has no ref 'v"),  # the release's tag does not exist there
+    ],
+)
+def test_an_unreachable_source_fails_naming_it_and_template(
+    tmp_path: Path,
+    template_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    canonical: str,
+    named: str,
+) -> None:
+    import ml_scaffold
+
+    source = str(template_copy) if canonical == "TEMPLATE_COPY" else canonical
+    monkeypatch.setattr(ml_scaffold, "checkout_root", lambda: None)
+    monkeypatch.setattr(ml_scaffold, "CANONICAL_TEMPLATE", source)
+    dest = tmp_path / "proj"
+    result = invoke("new", dest, "--defaults", "--gates", "none")
+    assert result.exit_code == 1, result.output
+    assert named in result.output and source in result.output
+    assert "--template" in result.output
+    assert not dest.exists()
+
+
+def test_a_slug_colliding_with_a_stack_folder_is_refused_before_writing(tmp_path: Path) -> None:
+    dest = tmp_path / "proj"
+    result = new(dest, "--set", "orchestrator=prefect", "--set", "project_slug=prefect_flows")
+    assert result.exit_code == 2, result.output
+    assert "project_slug 'prefect_flows'" in result.output
+    assert not dest.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,8 @@ import typer
 import yaml
 from pydantic import ValidationError
 
-from ml_scaffold import CANONICAL_TEMPLATE, __version__, schema
+import ml_scaffold
+from ml_scaffold import __version__, schema
 
 app = typer.Typer(
     help="Render and maintain complete ML-pipeline projects from the ml-scaffold template.",
@@ -128,7 +130,10 @@ def new(
     ] = False,
     template: Annotated[
         str | None,
-        typer.Option(help=f"Template source (default: {CANONICAL_TEMPLATE} at v{__version__})"),
+        typer.Option(
+            help="Template source, a path or git URL (default: this checkout at HEAD when run "
+            f"from a clone, else {ml_scaffold.CANONICAL_TEMPLATE} at v{__version__})"
+        ),
     ] = None,
     vcs_ref: Annotated[str | None, typer.Option(help="Git tag, branch or commit")] = None,
     gates: Annotated[
@@ -156,15 +161,69 @@ def new(
         answers = ask(given)
     validated = validate(answers).model_dump()
 
-    src = template or CANONICAL_TEMPLATE
-    ref = vcs_ref if vcs_ref is not None else (None if template else f"v{__version__}")
-    typer.echo(f"Rendering {validated['project_name']!r} from {src}" + (f" @ {ref}" if ref else ""))
+    src, ref, where = template_source(template, vcs_ref)
+    check_reachable(src, ref)
+    typer.echo(f"Rendering {validated['project_name']!r} from {where}")
     render(src, dest, validated, ref)
     typer.secho(f"\nCreated {dest}", fg=typer.colors.GREEN)
     typer.echo(
         "  mode: {execution_mode}  problem: {problem_type}  serving: {serving}  "
         "orchestrator: {orchestrator}  gates: {post_generation_gates}".format(**validated)
     )
+
+
+def template_source(template: str | None, vcs_ref: str | None) -> tuple[str, str | None, str]:
+    """(source, ref, how to say it): --template, else this checkout, else the release's tag."""
+    if template:
+        return template, vcs_ref, template + (f" @ {vcs_ref}" if vcs_ref else "")
+    root = ml_scaffold.checkout_root()
+    if root is not None:
+        # Run from a clone: render the clone itself, so what the user checked out is what they
+        # get (the canonical tag may not even exist yet).
+        ref = vcs_ref or "HEAD"
+        commit = _git(root, "rev-parse", "--short", ref).stdout.strip() or "?"
+        return str(root), ref, f"this checkout {root} @ {ref} (commit {commit})"
+    ref = vcs_ref or f"v{__version__}"
+    return ml_scaffold.CANONICAL_TEMPLATE, ref, f"{ml_scaffold.CANONICAL_TEMPLATE} @ {ref}"
+
+
+_REMOTE_PREFIXES = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
+
+
+def _is_remote(src: str) -> bool:
+    return "://" in src or src.startswith(("git@", *_REMOTE_PREFIXES))
+
+
+def check_reachable(src: str, ref: str | None) -> None:
+    """Fail before anything is written when the template source or its ref cannot be read."""
+    how = "pass --template PATH_OR_URL (a clone of ml-scaffold, or its git URL) and --vcs-ref REF"
+    if not _is_remote(src):
+        path = Path(src)
+        if not (path / "copier.yml").is_file():
+            fail(f"template source {src} is unreachable: no copier.yml there; {how}", code=1)
+        if ref and (path / ".git").exists():
+            found = _git(path, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+            if found.returncode:
+                fail(f"template source {src} has no ref {ref!r}; {how}", code=1)
+        return
+    url = src
+    for prefix, base in _REMOTE_PREFIXES.items():
+        if src.startswith(prefix):
+            url = base + src.removeprefix(prefix)
+    cmd = ["git", "ls-remote", "--exit-code", url, *([ref] if ref else [])]
+    try:
+        done = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        fail(f"template source {src} is unreachable ({exc}); {how}", code=1)
+    if done.returncode:
+        detail = done.stderr.strip().splitlines()[-1:] or [f"no ref {ref!r}"]
+        fail(f"template source {src} @ {ref} is unreachable ({detail[0]}); {how}", code=1)
 
 
 def render(src: str, dest: Path, answers: dict[str, Any], vcs_ref: str | None) -> None:
