@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -42,9 +41,16 @@ ENV = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | {
 }
 
 
-def make(project: Path, target: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+def make(
+    project: Path, target: str, timeout: int = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        ["make", target], cwd=project, env=ENV, capture_output=True, text=True, timeout=timeout
+        ["make", target],
+        cwd=project,
+        env=env or ENV,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     assert result.returncode == 0, (
         f"make {target} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
@@ -64,71 +70,93 @@ def shrink_data(project: Path) -> None:
     experiment_path.write_text(yaml.safe_dump(experiment, sort_keys=False))
 
 
-# Installing and running a project costs minutes on 2 cores. The stack questions are covered by
-# choice, not by product: the README's default project plus STACKS offer every stack choice at
-# least once (`test_installed_projects_cover_every_offered_stack_choice`).
-STACKS: list[dict[str, str]] = [
+# Installing and running a project costs minutes on 2 cores, so the installed projects are a
+# COVERING SET, not a product: the README's default project plus VARIANTS offer every offered
+# choice of every question at least once (`test_installed_projects_cover_every_offered_choice`,
+# read from the schema, so a newly offered choice fails until a project here takes it). Every
+# combination stays checked statically (tests/test_render.py).
+VARIANTS: list[dict[str, str]] = [
     {  # the enterprise stack: polars (its preset), KServe, Kubeflow Pipelines
+        "execution_mode": "enterprise",
         "problem_type": "multiclass_classification",
         "data_source": "files",
         "serving": "kserve",
         "orchestrator": "kubeflow",
-        "execution_mode": "enterprise",
+        "python_version": "3.12",
+        "license": "Apache-2.0",
+        "ci_provider": "gitlab",
     },
-    {
+    {  # the quick scope, scoring in batch
+        "execution_mode": "quick",
         "problem_type": "regression",
         "data_source": "files",
         "deployment_mode": "batch",
         "orchestrator": "prefect",
-        "execution_mode": "quick",
+        "python_version": "3.13",
+        "license": "BSD-3-Clause",
     },
     {
+        "execution_mode": "standard",
         "problem_type": "regression",
         "processing_engine": "polars",
         "serving": "bentoml",
         "deployment_mode": "realtime",
         "orchestrator": "dagster",
-        "execution_mode": "standard",
+        "license": "Proprietary",
+        "ci_provider": "gitlab",
     },
 ]
-STACK_QUESTIONS = ("deployment_mode", "orchestrator", "serving", "execution_mode")
-# The data-to-model questions are covered by their full product: each combination the projects
-# above leave out is installed once more on the lightest stack (no service, the fastest
-# orchestrator's tests), with the same setup, pipeline, test, lint and gates.
-DATA_QUESTIONS = ("problem_type", "data_source", "processing_engine")
-LIGHT_STACK = {"execution_mode": "quick", "deployment_mode": "batch", "orchestrator": "dagster"}
+# Questions whose choices change what runs after generation, not what is installed: the README
+# project runs `full`, the variants `static`, and tests/test_render.py covers `none`.
+NOT_INSTALLED_BY_CHOICE = {"post_generation_gates"}
 
 
-def data_combination(answers: dict[str, str]) -> tuple[str, ...]:
-    complete = schema.complete(answers)
-    return tuple(complete[name] for name in DATA_QUESTIONS)
+def test_installed_projects_cover_every_offered_choice() -> None:
+    installed = [schema.complete({})] + [schema.complete(v) for v in VARIANTS]
+    for q in schema.QUESTIONS:
+        if not q.choices or q.name in NOT_INSTALLED_BY_CHOICE:
+            continue
+        missing = set(q.offered) - {answers[q.name] for answers in installed}
+        assert not missing, f"no installed project answers {q.name} with {sorted(missing)}"
 
 
-def every_data_combination() -> list[tuple[str, ...]]:
-    offered = [schema.QUESTION_BY_NAME[name].offered for name in DATA_QUESTIONS]
-    return list(itertools.product(*offered))
+def test_the_coverage_check_fails_on_a_newly_offered_choice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dataclasses
+
+    q = schema.QUESTION_BY_NAME["license"]
+    wider = dataclasses.replace(q, choices=(*q.choices, schema.Choice("GPL-3.0", "GPL 3")))
+    monkeypatch.setitem(schema.QUESTION_BY_NAME, "license", wider)
+    monkeypatch.setattr(
+        schema, "QUESTIONS", tuple(wider if x.name == "license" else x for x in schema.QUESTIONS)
+    )
+    with pytest.raises(AssertionError, match=r"license with \['GPL-3.0'\]"):
+        test_installed_projects_cover_every_offered_choice()
 
 
-COVERED_BY_STACKS = {data_combination({})} | {data_combination(v) for v in STACKS}
-VARIANTS = STACKS + [
-    dict(zip(DATA_QUESTIONS, combination, strict=True)) | LIGHT_STACK
-    for combination in every_data_combination()
-    if combination not in COVERED_BY_STACKS
-]
-
-
-def test_installed_projects_cover_every_offered_stack_choice() -> None:
-    default = schema.complete({})
-    for name in (*STACK_QUESTIONS, *DATA_QUESTIONS):
-        seen = {default[name]} | {schema.complete(v)[name] for v in STACKS}
-        assert seen == set(schema.QUESTION_BY_NAME[name].offered), name
-
-
-def test_installed_projects_cover_the_data_questions_product_once_each() -> None:
-    installed = [data_combination({})] + [data_combination(v) for v in VARIANTS]
-    assert sorted(installed) == sorted(every_data_combination())
+def test_every_variant_is_a_valid_answer_set() -> None:
     for answers in VARIANTS:
-        schema.Answers(**schema.complete(answers))  # every variant is a valid answer set
+        schema.Answers(**answers)
+
+
+def python_env(version: str) -> dict[str, str]:
+    """The environment that gives `uv` a Python `version` interpreter without downloading one.
+
+    uv finds interpreters on PATH; pyenv's shims hide the versions that are not selected, so a
+    pyenv-installed one is named directly with UV_PYTHON.
+    """
+    found = subprocess.run(
+        ["uv", "python", "find", version], env=ENV, capture_output=True, text=True
+    )
+    if found.returncode == 0:
+        return {}
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for candidate in sorted(pyenv.glob(f"{version}.*/bin/python{version}")):
+        return {"UV_PYTHON": str(candidate)}
+    pytest.fail(
+        f"no Python {version} on this machine for python_version={version} (uv python find)"
+    )
 
 
 @pytest.mark.parametrize("answers", VARIANTS, ids=lambda a: "-".join(a.values()))
@@ -138,17 +166,18 @@ def test_generated_project_installs_runs_and_passes_its_gates(
     # Rendered as a user gets it: the post-generation hook commits it and runs the static gates.
     project = render(tmp_path / "proj", tasks=True, post_generation_gates="static", **answers)
     shrink_data(project)
-    make(project, "setup")
-    make(project, "pipeline")
-    make(project, "test")
-    make(project, "lint")
+    env = ENV | python_env(schema.complete(answers)["python_version"])
+    make(project, "setup", env=env)
+    make(project, "pipeline", env=env)
+    make(project, "test", env=env)
+    make(project, "lint", env=env)
     gates = subprocess.run(
         ["make", "gates"],
         cwd=project,
         capture_output=True,
         text=True,
         timeout=900,
-        env=ENV,
+        env=env,
     )
     report = json.loads((project / "reports/quality_gates.json").read_text())
     assert gates.returncode == 0, gates.stdout[-4000:]
