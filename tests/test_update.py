@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import copier
 import pytest
 import yaml
-from conftest import git, render
+from conftest import ROOT, git, render
 
 
 def test_update_between_tags_keeps_edits_and_brings_template_changes(
@@ -47,3 +48,110 @@ def test_rendering_from_a_tag_records_it(tmp_path: Path, template_copy: Path) ->
     git(template_copy, "tag", "v2.0.0")
     project = render(tmp_path / "p", src=template_copy)
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v2.0.0"
+
+
+# The state of this repository when the release procedure began: what a project made from the
+# first release (v0.1.0) was rendered from. `copier update` must bring such a project to HEAD.
+EARLIER_RELEASE = ("a9819c3", "v0.1.0")
+
+
+def _template_repo_at(root: Path, commit: str, dst: Path) -> None:
+    """Write `commit` of this repository into `dst` (a git repository) and commit it there."""
+    import io
+    import subprocess
+    import tarfile
+
+    for child in dst.iterdir():
+        if child.name != ".git":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit], cwd=root, capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dst, filter="data")
+    git(dst, "add", "-A")
+    git(dst, "commit", "-qm", f"template at {commit}", "--allow-empty")
+
+
+@pytest.mark.slow
+def test_a_project_from_an_earlier_release_updates_to_head_and_still_passes_its_tests(
+    tmp_path: Path,
+) -> None:
+    """Render at the earlier real state (tagged v0.1.0 in a temporary copy), edit as a user
+    would, update to this checkout's HEAD (tagged v0.2.0 there), then run `make test`."""
+    import os
+    import subprocess
+
+    commit, old_tag = EARLIER_RELEASE
+    repo = tmp_path / "template-repo"
+    repo.mkdir()
+    git(tmp_path, "init", "-q", "-b", "main", str(repo))
+    _template_repo_at(ROOT, commit, repo)
+    git(repo, "tag", old_tag)
+
+    project = tmp_path / "proj"
+    copier.run_copy(
+        str(repo),
+        project,
+        data={"project_name": "Churn Model", "post_generation_gates": "none"},
+        defaults=True,
+        unsafe=True,
+        vcs_ref=old_tag,
+        quiet=True,
+    )
+    assert git(project, "rev-list", "--count", "HEAD").strip() == "1"  # the hook's first commit
+
+    # The user's edits: code, a config value, a deleted document, new files.
+    settings = project / "churn_model" / "settings.py"
+    settings.write_text(
+        settings.read_text()
+        + '\n\ndef team_owner() -> str:\n    """Who answers for this model."""\n'
+        + '    return "risk-analytics"\n'
+    )
+    data_config = project / "configs" / "data.yaml"
+    config = yaml.safe_load(data_config.read_text())
+    config["source"]["rows"] = 2500
+    data_config.write_text(yaml.safe_dump(config, sort_keys=False))
+    (project / "docs" / "project-plan.md").unlink()
+    (project / "docs" / "decisions.md").write_text("# Decisions\n\n- We own the model.\n")
+    (project / "tests" / "test_team.py").write_text(
+        "from churn_model.settings import team_owner\n\n\n"
+        "def test_team_owner() -> None:\n"
+        '    assert team_owner() == "risk-analytics"\n'
+    )
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "our edits")
+
+    # The next release: this checkout's HEAD, tagged v0.2.0 in the same temporary repository.
+    _template_repo_at(ROOT, "HEAD", repo)
+    git(repo, "tag", "v0.2.0")
+    copier.run_update(project, defaults=True, overwrite=True, unsafe=True, quiet=True)
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "v0.2.0"
+    status = git(project, "status", "--porcelain")
+    conflicted = [
+        str(p.relative_to(project))
+        for p in project.rglob("*")
+        if p.is_file()
+        and ".git" not in p.parts
+        and (p.suffix == ".rej" or "<<<<<<< " in p.read_text(errors="ignore"))
+    ]
+    assert not conflicted, f"the update left conflicts in {conflicted}:\n{status}"
+    assert "def team_owner()" in settings.read_text()
+    assert yaml.safe_load(data_config.read_text())["source"]["rows"] == 2500
+    assert not (project / "docs" / "project-plan.md").exists(), "a deleted document came back"
+    assert (project / "docs" / "decisions.md").is_file()
+    assert (project / "tests" / "test_team.py").is_file()
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "update to v0.2.0")
+
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | {
+        "UV_PYTHON_DOWNLOADS": "never",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+    }
+    for target in ("setup", "test"):
+        done = subprocess.run(
+            ["make", target], cwd=project, env=env, capture_output=True, text=True, timeout=1800
+        )
+        assert done.returncode == 0, f"make {target}:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}"
