@@ -437,3 +437,23 @@ def test_static_gates_need_only_the_standard_library(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["requirements"]["status"] == "pass"
     assert all(r["status"] in {"pass", "skip"} for r in report.values())
+
+
+@pytest.mark.parametrize("mode", schema.MODES)
+def test_each_mode_renders_what_its_help_says(mode: str) -> None:
+    """The mode help (schema.MODE_RENDERS) against the files the mode renders."""
+    answers = schema.complete({"execution_mode": mode, "project_slug": "demo_proj"})
+    files = {rel for rel, _ in MODEL.paths(answers)}
+    says = schema.MODE_RENDERS[mode]
+    canary = any(rel.startswith("canary_deployment/") for rel in files)
+    assert canary == (mode != "quick")
+    assert ("no canary releases" in says) == (not canary)
+    overlays = {rel.split("/")[3] for rel in files if rel.startswith("deployment/k8s/overlays/")}
+    assert overlays == {"quick": {"dev"}, "standard": {"dev", "prod"}}.get(
+        mode, {"dev", "prod", "staging"}
+    )
+    assert ("staging overlay" in says) == ("staging" in overlays)
+    help_text = schema.QUESTION_BY_NAME["execution_mode"].help
+    for claim in ("IaC", "governance", "data infrastructure"):
+        assert claim not in help_text, f"execution_mode help promises {claim}"
+    assert says in help_text

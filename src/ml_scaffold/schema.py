@@ -27,6 +27,26 @@ from ml_scaffold.template_names import TEMPLATE_TOP_LEVEL
 
 MODES = ("quick", "standard", "enterprise")
 
+# What each execution mode renders, exactly: the execution_mode help, `ml-scaffold options` and
+# docs/questionnaire.md all read this. Promise nothing here that the template does not render;
+# tests/test_render.py holds the canary and overlay claims to the rendered file sets.
+MODE_RENDERS: dict[str, str] = {
+    "quick": (
+        "data pipeline, training with a short tuning search (6 trials, 3 folds), serving (API "
+        "and/or batch job with a Dockerfile, Kubernetes base and dev overlay), monitoring and "
+        "continuous training; no canary releases, no prod overlay, no KServe or Kubeflow"
+    ),
+    "standard": (
+        "what quick renders with a 10-trial, 4-fold search, plus canary releases of the API "
+        "(Argo Rollouts analysis and rehearsal) and a prod overlay"
+    ),
+    "enterprise": (
+        "what standard renders with a 40-trial, 5-fold search, plus a staging overlay; presets "
+        "Polars and Kubeflow Pipelines. Feature store, cloud storage and infrastructure code "
+        "are planned, not rendered yet"
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -170,14 +190,13 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "execution_mode",
-        "quick: core pipeline, training, simple deployment. standard: full pipeline, optimized "
-        "training, production serving, monitoring. enterprise: data infrastructure, Kubernetes "
-        "orchestration, IaC, governance, comprehensive observability. The mode presets the "
-        "defaults of the stack questions that follow.",
+        "What the project renders. "
+        + " ".join(f"{mode}: {renders}." for mode, renders in MODE_RENDERS.items())
+        + " The mode also presets the defaults of the stack questions that follow.",
         (
-            _c("quick", "Quick: core pipeline, training, simple deployment"),
-            _c("standard", "Standard: full pipeline, tuned training, serving, monitoring"),
-            _c("enterprise", "Enterprise: Kubernetes, IaC, governance, full observability"),
+            _c("quick", "Quick: pipeline, short tuning, serving, monitoring; no canary"),
+            _c("standard", "Standard: quick + longer tuning, canary releases, prod overlay"),
+            _c("enterprise", "Enterprise: standard + 40-trial tuning, staging overlay"),
         ),
         default="standard",
     ),
@@ -329,14 +348,7 @@ MODE_PRESETS: dict[str, dict[str, str]] = {
     },
 }
 
-MODE_SUMMARY: dict[str, str] = {
-    "quick": "core pipeline, training, simple deployment",
-    "standard": "full pipeline, optimized training, production serving, monitoring",
-    "enterprise": (
-        "data infrastructure, Kubernetes orchestration, IaC, governance, "
-        "comprehensive observability"
-    ),
-}
+MODE_SUMMARY: dict[str, str] = MODE_RENDERS
 
 RULES: tuple[Rule, ...] = (
     Rule(
