@@ -141,15 +141,35 @@ def test_template_names_are_read_from_the_template_tree(tmp_path: Path) -> None:
     assert {"flyte_workflows", "serving_shim"} <= set(names)
 
 
-def test_migrations_run_the_migrate_hook_before_an_update() -> None:
+def test_migrations_run_the_migrate_hook_before_an_update(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     config = load()
-    assert [m["version"] for m in config["_migrations"]] == [m.version for m in schema.MIGRATIONS]
-    for entry, migration in zip(config["_migrations"], schema.MIGRATIONS, strict=True):
-        assert isinstance(entry["command"], list), "migrations in list form: no shell"
-        assert entry["command"][1].endswith("/hooks/migrate.py")
-        assert "_stage == 'before'" in entry["when"]
-        if migration.note:
-            assert migration.note in entry["command"]
+    assert [m["version"] for m in config.get("_migrations", [])] == [
+        m.version for m in schema.MIGRATIONS
+    ]
+    monkeypatch.setattr(
+        schema,
+        "MIGRATIONS",
+        (
+            schema.Migration(
+                "v9.0.0",
+                "renamed",
+                renames=(("ci_provider", "ci_system"),),
+                note="quick changed",
+                note_when=("execution_mode", ("quick",)),
+            ),
+        ),
+    )
+    (entry,) = copier_config.build()["_migrations"]
+    assert entry["version"] == "v9.0.0"
+    assert "_stage == 'before'" in entry["when"]
+    command = entry["command"]
+    assert isinstance(command, list), "migrations in list form: no shell"
+    assert command[1].endswith("/hooks/migrate.py")
+    assert command[command.index("--rename") + 1] == "ci_provider=ci_system"
+    assert command[command.index("--note") + 1] == "quick changed"
+    assert command[command.index("--note-when") + 1] == "execution_mode=quick"
 
 
 def test_migrate_hook_renames_an_answer_and_notes_a_changed_meaning(tmp_path: Path) -> None:

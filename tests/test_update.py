@@ -44,6 +44,57 @@ def test_update_between_tags_keeps_edits_and_brings_template_changes(
     assert git(project, "rev-list", "--count", "HEAD") == commits_before
 
 
+def test_a_generated_migration_runs_when_updating_across_its_version(
+    tmp_path: Path,
+    template_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A `Migration` in the schema becomes a `_migrations` entry that Copier runs on update:
+    the answer is renamed in the project's answers file and the note is printed."""
+    from ml_scaffold import copier_config, schema
+
+    git(template_copy, "tag", "v1.0.0")
+    project = tmp_path / "proj"
+    copier.run_copy(
+        str(template_copy), project, defaults=True, unsafe=True, vcs_ref="v1.0.0", quiet=True
+    )
+    # v1.1.0 renames the answer `description` to `summary` and notes it.
+    monkeypatch.setattr(
+        schema,
+        "MIGRATIONS",
+        (
+            schema.Migration(
+                "v1.1.0",
+                "description is now summary",
+                renames=(("description", "summary"),),
+                note="NOTE-1.1: description is now summary",
+                note_when=("execution_mode", ("standard",)),
+            ),
+        ),
+    )
+    config_path = template_copy / "copier.yml"
+    config = yaml.safe_load(config_path.read_text())
+    config["_migrations"] = copier_config.build()["_migrations"]
+    config["summary"] = config.pop("description")
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    for path in (template_copy / "template").rglob("*.jinja"):
+        text = path.read_text()
+        if "description" in text:
+            path.write_text(text.replace("{{ description", "{{ summary"))
+    git(template_copy, "commit", "-qam", "rename description to summary")
+    git(template_copy, "tag", "v1.1.0")
+
+    capfd.readouterr()
+    copier.run_update(project, defaults=True, overwrite=True, unsafe=True, quiet=True)
+    out = capfd.readouterr()
+    assert "NOTE-1.1: description is now summary" in out.out + out.err
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "v1.1.0"
+    assert "description" not in answers
+    assert answers["summary"] == schema.FREE_TEXT_DEFAULTS["description"]
+
+
 def test_rendering_from_a_tag_records_it(tmp_path: Path, template_copy: Path) -> None:
     git(template_copy, "tag", "v2.0.0")
     project = render(tmp_path / "p", src=template_copy)

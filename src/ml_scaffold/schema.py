@@ -671,20 +671,8 @@ Answers = create_model(  # type: ignore[call-overload]
 )
 
 
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(
-        "v0.2.0",
-        "execution_mode=quick now renders the quick scope only",
-        note=(
-            "execution_mode=quick now renders the quick scope: data pipeline, training and a "
-            "basic deployment (API or batch job, Dockerfile). This update removes the "
-            "continuous-training package, the Kubernetes manifests and the continuous_training "
-            "gate where you had not edited them. To keep them, run the update as "
-            "`copier update --trust --data execution_mode=standard` instead."
-        ),
-        note_when=("execution_mode", ("quick",)),
-    ),
-)
+# None yet: since v0.1.0 no answer has been renamed and no choice renders something else.
+MIGRATIONS: tuple[Migration, ...] = ()
 
 
 def computed_values(answers: dict[str, Any]) -> dict[str, bool]:
