@@ -282,6 +282,7 @@ def test_the_combination_check_finds_a_file_broken_for_one_combination(tmp_path:
         ({"project_slug": "json"}, "project_slug"),
         ({"project_slug": "class"}, "project_slug"),
         ({"project_slug": "pandas"}, "project_slug"),
+        ({"project_slug": "prefect_flows", "orchestrator": "prefect"}, "prefect_flows"),
         ({"author_email": "not-an-email"}, "author_email"),
         ({"python_version": "3.9"}, "python_version"),
         ({"problem_type": "clustering"}, "problem_type"),
@@ -457,3 +458,18 @@ def test_each_mode_renders_what_its_help_says(mode: str) -> None:
     for claim in ("IaC", "governance", "data infrastructure"):
         assert claim not in help_text, f"execution_mode help promises {claim}"
     assert says in help_text
+
+
+def test_no_combination_renders_a_top_level_name_a_slug_may_take() -> None:
+    """Every top-level folder and module of every combination is a reserved slug, so no slug
+    can collide with one (paths only: no file is rendered)."""
+    taken: set[str] = set()
+    for row in EVERY_COMBINATION:
+        answers = schema.complete({**row, "project_slug": "demo_proj"})
+        for rel, _ in MODEL.paths(answers):
+            top, *rest = rel.split("/")
+            name = top if rest else top.removesuffix(".py") if top.endswith(".py") else ""
+            if name and name != "demo_proj" and schema.SLUG_RE.match(name):
+                taken.add(name)
+    assert "prefect_flows" in taken
+    assert taken <= schema.RESERVED_SLUGS, sorted(taken - schema.RESERVED_SLUGS)
