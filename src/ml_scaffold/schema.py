@@ -32,16 +32,16 @@ MODES = ("quick", "standard", "enterprise")
 # tests/test_render.py holds the canary and overlay claims to the rendered file sets.
 MODE_RENDERS: dict[str, str] = {
     "quick": (
-        "data pipeline, training with a short tuning search (6 trials, 3 folds), serving (API "
+        "data pipeline, training with the shortest tuning search, serving (API "
         "and/or batch job with a Dockerfile, Kubernetes base and dev overlay), monitoring and "
         "continuous training; no canary releases, no prod overlay, no KServe or Kubeflow"
     ),
     "standard": (
-        "what quick renders with a 10-trial, 4-fold search, plus canary releases of the API "
+        "what quick renders with a longer tuning search, plus canary releases of the API "
         "(Argo Rollouts analysis and rehearsal) and a prod overlay"
     ),
     "enterprise": (
-        "what standard renders with a 40-trial, 5-fold search, plus a staging overlay; presets "
+        "what standard renders with the longest tuning search, plus a staging overlay; presets "
         "Polars and Kubeflow Pipelines. Feature store, cloud storage and infrastructure code "
         "are planned, not rendered yet"
     ),
@@ -196,7 +196,7 @@ QUESTIONS: tuple[Question, ...] = (
         (
             _c("quick", "Quick: pipeline, short tuning, serving, monitoring; no canary"),
             _c("standard", "Standard: quick + longer tuning, canary releases, prod overlay"),
-            _c("enterprise", "Enterprise: standard + 40-trial tuning, staging overlay"),
+            _c("enterprise", "Enterprise: standard + longest tuning, staging overlay"),
         ),
         default="standard",
     ),
