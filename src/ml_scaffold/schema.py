@@ -754,7 +754,14 @@ def options() -> dict[str, Any]:
 
 __all__ = [
     "Answers",
+    "COMPUTED",
     "Choice",
+    "Computed",
+    "FIELD_CHECKS",
+    "FieldCheck",
+    "MIGRATIONS",
+    "MODE_RENDERS",
+    "Migration",
     "MODES",
     "MODE_PRESETS",
     "QUESTIONS",
@@ -764,6 +771,8 @@ __all__ = [
     "Rule",
     "check_rules",
     "complete",
+    "computed_values",
+    "field_problem",
     "options",
     "preset_defaults",
     "slug_problem",
