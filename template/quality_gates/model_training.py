@@ -16,6 +16,7 @@ from typing import Any
 
 from quality_gates.core import FAIL, NOT_RUN, PASS, Check, Context, PhaseGate
 from quality_gates.requirements import METRICS
+from quality_gates.requirements import _section as section_of
 
 PHASE = "model_training"
 DEFAULTS = {"min_relative_improvement": 0.10, "max_cv_std": 0.05}
@@ -218,7 +219,7 @@ def check_requirements_metrics(ctx: Context) -> Check:
     if not path.is_file():
         return Check(name, FAIL, "docs/ml-requirements.md missing")
     text = path.read_text(encoding="utf-8")
-    section = text.split("## ML metrics", 1)[1].split("\n## ", 1)[0] if "## ML metrics" in text else ""
+    section = section_of(text, "## ML metrics")
     named = set(re.findall(r"^\| `([a-z0-9_]+)`", section, re.M))
     primary = re.search(r"[Pp]rimary metric[^`]*`([a-z0-9_]+)`", section)
     problems = []
