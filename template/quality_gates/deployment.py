@@ -19,6 +19,7 @@ from typing import Any
 from quality_gates import container_commands
 from quality_gates.core import (
     FAIL,
+    NOT_RUN,
     PASS,
     Check,
     Context,
@@ -199,9 +200,13 @@ def check_container_commands(ctx: Context) -> Check:
 def check_latency(ctx: Context) -> list[Check]:
     """p95 of single-row predictions in-process on the model the service serves (the champion):
     POST /predict of the FastAPI or BentoML service, or V1 :predict of the KServe predictor.
-    A batch-only project has no API, so no such check."""
+    A batch-only project has no API, so no such check; before `make pipeline` registers a model
+    there is nothing to serve yet, so it does not run."""
     if not _mode(ctx)[0]:
         return []
+    if not (ctx.root / "reports/registration.json").is_file():
+        detail = "no model yet: reports/registration.json not found: run `make pipeline`"
+        return [Check("api p95 latency", NOT_RUN, detail)]
     _project_importable(ctx)
     server = "kserve_predictor" if _kserve(ctx) else "api"
     latency = importlib.import_module(f"deployment.{server}.latency")
