@@ -51,8 +51,13 @@ def git_init(root: Path) -> str:
     return "initialised a git repository with a first commit"
 
 
+# `python -m quality_gates` exits 3 when no check failed but some did not run (incomplete).
+EXIT_INCOMPLETE = 3
+
+
 def run_gates(root: Path, mode: str) -> tuple[bool, str]:
-    """Run the gates; returns (passed, what ran)."""
+    """Run the gates; returns (no check failed and, unless static, none was left unrun, what
+    ran). Static mode leaves every check that needs the installed project not run, on purpose."""
     if mode == "none":
         return True, "gates not run (post_generation_gates=none); run `make gates` later"
     if mode == "static":
@@ -73,15 +78,34 @@ def run_gates(root: Path, mode: str) -> tuple[bool, str]:
     if mode == "static":  # the stdlib-only checks leave no bytecode in the fresh tree
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     result = subprocess.run(cmd, cwd=root, env=env)
+    if result.returncode == EXIT_INCOMPLETE:
+        return False, f"{mode} gates incomplete: some checks did not run"
     return result.returncode == 0, f"{mode} gates"
 
 
-def summary(root: Path) -> str:
+def summary(root: Path, mode: str) -> list[str]:
+    """What the gates checked, phase by phase, and what still needs the pipeline."""
     report = root / "reports" / "quality_gates.json"
     if not report.is_file():
-        return ""
+        return []
     data = json.loads(report.read_text(encoding="utf-8"))
-    return ", ".join(f"{phase}: {r['status']}" for phase, r in data.items())
+    lines = ["Gate summary:"]
+    for phase, result in data.items():
+        c = result["counts"]
+        lines.append(f"  {phase}: {result['status']} ({c['ran']} of {c['checks']} checks ran)")
+    if mode != "static":
+        return lines
+    checked = [p for p, r in data.items() if r["status"] == "pass"]
+    waiting = [p for p, r in data.items() if r["counts"]["not_run"]]
+    not_run = sum(r["counts"]["not_run"] for r in data.values())
+    if checked:
+        lines.append(f"Checked statically and complete: {', '.join(checked)}.")
+    if waiting:
+        lines.append(
+            f"Not yet checked ({not_run} checks not run): {', '.join(waiting)} need the installed "
+            "project and its outputs: run `make setup`, `make pipeline`, then `make gates`."
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,16 +117,19 @@ def main(argv: list[str] | None = None) -> int:
 
     say(f"ml-scaffold: {git_init(root)}")
     passed, what = run_gates(root, args.gates)
-    if line := summary(root):
-        say(f"Gate summary: {line}")
+    for line in summary(root, args.gates):
+        say(line)
     say("")
     say("Next steps:")
     say(f"  cd {root}")
     say("  make setup     # install the project with uv")
     say("  make test      # run its tests")
     say("  make gates     # run every quality gate")
+    if passed and args.gates == "static":
+        say(f"ml-scaffold: {what}: no static check failed; the other checks have not run yet.")
+        return 0
     if passed:
-        say(f"ml-scaffold: {what}: passed.")
+        say(f"ml-scaffold: {what}: every check ran and passed.")
         return 0
     say(f"ml-scaffold: QUALITY GATES FAILED ({what}). The project is kept; see")
     say("  reports/quality_gates.json and fix what failed, then run `make gates`.")

@@ -345,13 +345,24 @@ def test_skip_tasks_renders_without_running_the_hook(tmp_path: Path) -> None:
     assert not (project / "reports").exists()
 
 
-def test_hook_initialises_git_and_runs_static_gates(tmp_path: Path) -> None:
+def test_hook_initialises_git_and_runs_static_gates(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     project = render(tmp_path / "p", tasks=True)
     assert git(project, "log", "--oneline").strip().count("\n") == 0  # exactly one commit
     assert git(project, "status", "--porcelain").strip() == ""
     report = json.loads((project / "reports/quality_gates.json").read_text())
     assert report["requirements"]["status"] == "pass"
-    assert all(r["status"] in {"pass", "skip"} for r in report.values())
+    # No model exists yet: every phase with checks that need one is incomplete, never pass.
+    later = [p for p in report if p != "requirements"]
+    assert {report[p]["status"] for p in later} == {"incomplete"}
+    assert all(report[p]["counts"]["not_run"] for p in later)
+    out = capfd.readouterr().out
+    assert "model_training: pass" not in out
+    assert "model_training: incomplete" in out
+    assert "Checked statically and complete: requirements." in out
+    assert f"{', '.join(later)} need the installed project" in out
+    assert "make pipeline" in out and "passed." not in out
 
 
 def test_gates_none_runs_no_gate(tmp_path: Path) -> None:
@@ -437,7 +448,7 @@ def test_static_gates_need_only_the_standard_library(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["requirements"]["status"] == "pass"
-    assert all(r["status"] in {"pass", "skip"} for r in report.values())
+    assert all(r["status"] in {"pass", "incomplete"} for r in report.values())
 
 
 @pytest.mark.parametrize("mode", schema.MODES)

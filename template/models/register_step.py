@@ -1,5 +1,7 @@
 """Step `register`: the best model becomes a new version with alias `challenger`; it also gets
-`champion` only when the checks of the model_training gate pass."""
+`champion` only when the checks of the model_training gate pass. The decision is appended to the
+continuous-training audit log, which thus records every change of champion (retraining and
+rollback append theirs)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from typing import Any
 import mlflow
 from mlflow import MlflowClient
 
+from continuous_training import audit
+from continuous_training import config as ct_config
 from models import loading, reports, tracking
 from quality_gates.core import PASS, Context, read_answers, read_config
 from quality_gates.model_training import PROMOTION_CHECKS
@@ -52,6 +56,16 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
     reports.write(settings.reports_dir, reports.REGISTRATION, report)
     state["registration"] = report
     failed = [c["name"] for c in checks if c["status"] != PASS]
+    audit.append(
+        ct_config.project_path(settings, ct_config.load(settings)["audit_log"]),
+        "registered",
+        model_name=name,
+        version=int(version),
+        run_id=training["run_id"],
+        dataset_hash=training["dataset_hash"],
+        promoted=promoted,
+        failed_checks=failed,
+    )
     summary: dict[str, Any] = {"model": name, "version": int(version), "aliases": aliases}
     if failed:
         summary["not_promoted_because"] = failed

@@ -144,7 +144,9 @@ def check_tests(ctx: Context) -> Check:
 
 
 def check_audit_log(ctx: Context) -> Check:
-    """Each entry of the audit log (when there is one) links to the entry before it."""
+    """The audit log exists and each entry links to the entry before it. Every registration
+    (`make pipeline`), retraining decision and rollback appends to it, so a project with a model
+    and no audit log has lost its record."""
     name = "audit log intact"
     path = ctx.root / "reports/continuous_training/audit.jsonl"
     text = (ctx.root / CONFIG).read_text(encoding="utf-8") if (ctx.root / CONFIG).is_file() else ""
@@ -152,7 +154,13 @@ def check_audit_log(ctx: Context) -> Check:
     if configured:
         path = ctx.root / configured.group(1)
     if not path.is_file():
-        return Check(name, PASS, "no decision logged yet")
+        rel = path.relative_to(ctx.root) if path.is_relative_to(ctx.root) else path
+        return Check(
+            name,
+            FAIL,
+            f"no audit log at {rel}: `make pipeline` (its register step), `make retrain` and "
+            "`make rollback` append to it",
+        )
     from continuous_training.audit import verify
 
     problems = verify(path)

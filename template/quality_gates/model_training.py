@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate
+from quality_gates.core import FAIL, NOT_RUN, PASS, Check, Context, PhaseGate
 from quality_gates.requirements import METRICS
+from quality_gates.requirements import _section as section_of
 
 PHASE = "model_training"
 DEFAULTS = {"min_relative_improvement": 0.10, "max_cv_std": 0.05}
@@ -35,7 +36,8 @@ def _report(ctx: Context, name: str) -> dict[str, Any] | None:
 
 
 def _missing(name: str, what: str) -> Check:
-    return Check(name, FAIL, f"{what} not found: {RUN_PIPELINE}")
+    """The check could not run: no model has been trained yet (a phase with it is incomplete)."""
+    return Check(name, NOT_RUN, f"no model yet: {what} not found: {RUN_PIPELINE}")
 
 
 def check_experiment_config(ctx: Context) -> Check:
@@ -122,7 +124,7 @@ def check_explainability(ctx: Context) -> Check:
         return _missing(name, "reports/interpretability/explanations.json")
     plot = ctx.root / "reports" / explanations["summary_plot"]
     if not plot.is_file() or plot.stat().st_size == 0:
-        return _missing(name, f"reports/{explanations['summary_plot']}")
+        return Check(name, FAIL, f"reports/{explanations['summary_plot']} missing or empty")
     if explanations["run_id"] != training["run_id"]:
         return Check(name, FAIL, f"explanations are of another run than training: {RUN_PIPELINE}")
     if not explanations["local"] or not explanations["global_importance"]:
@@ -199,8 +201,39 @@ def check_model_card(ctx: Context) -> Check:
     paths = [Path("model_cards/cards") / f"{stem}.{ext}" for ext in ("md", "html")]
     missing = [str(p) for p in paths if not (ctx.root / p).is_file()]
     if missing:
-        return _missing(name, ", ".join(missing))
+        return Check(name, FAIL, f"no card for the registered version: {', '.join(missing)}")
     return Check(name, PASS, f"{paths[0]} and .html for version {registration['version']}")
+
+
+def check_requirements_metrics(ctx: Context) -> Check:
+    """docs/ml-requirements.md names, in its ML metrics table, the metrics the models compute
+    (models.metrics) for this problem type, and the primary metric they select on."""
+    from models.metrics import METRICS as COMPUTED
+    from models.metrics import PRIMARY_METRIC
+
+    name = "requirements name the computed metrics"
+    problem = ctx.answers.get("problem_type", "")
+    path = ctx.root / "docs/ml-requirements.md"
+    if problem not in COMPUTED:
+        return Check(name, FAIL, f"unknown problem_type {problem!r}")
+    if not path.is_file():
+        return Check(name, FAIL, "docs/ml-requirements.md missing")
+    text = path.read_text(encoding="utf-8")
+    section = section_of(text, "## ML metrics")
+    named = set(re.findall(r"^\| `([a-z0-9_]+)`", section, re.M))
+    primary = re.search(r"[Pp]rimary metric[^`]*`([a-z0-9_]+)`", section)
+    problems = []
+    if named != set(COMPUTED[problem]):
+        problems.append(
+            f"the ML metrics table names {sorted(named) or 'nothing'}, the models compute "
+            f"{sorted(COMPUTED[problem])}"
+        )
+    if not primary or primary.group(1) != PRIMARY_METRIC[problem]:
+        found = primary.group(1) if primary else "none"
+        problems.append(f"primary metric {found}, the models select on {PRIMARY_METRIC[problem]}")
+    if problems:
+        return Check(name, FAIL, "docs/ml-requirements.md: " + "; ".join(problems))
+    return Check(name, PASS, f"{len(named)} metrics, primary {PRIMARY_METRIC[problem]}")
 
 
 # What `register` needs before it sets `champion` (the card is written after registration).
@@ -213,5 +246,5 @@ PROMOTION_CHECKS = [
 
 GATE = PhaseGate(
     static_checks=[check_experiment_config],
-    full_checks=[*PROMOTION_CHECKS, check_model_card],
+    full_checks=[*PROMOTION_CHECKS, check_model_card, check_requirements_metrics],
 )

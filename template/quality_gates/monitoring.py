@@ -4,19 +4,18 @@ API or the monitoring jobs export, the dashboards validate against the JSON Sche
 repository, and drift detection flags drifted data while passing clean data.
 
 Static checks use only the standard library. promtool comes from the `prometheus` package of
-the OS (Debian/Ubuntu: `apt-get install prometheus`); without it those checks fail with that
-hint rather than pass unchecked.
+the OS (Debian/Ubuntu: `apt-get install prometheus`); without it those checks fail with the
+install command (`core.TOOLS`), as for every tool a check needs.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate, run_tests
+from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate, python_tool, run_tests, tool
 
 PHASE = "monitoring"
 MONITORING = Path("monitoring")
@@ -26,10 +25,6 @@ BATCH_METRICS = Path("deployment/batch/metrics.py")
 # Code that constructs the metrics it exports (read as text: Gauge("name", ...) and the like).
 METRIC_CODE = (API_METRICS, BATCH_METRICS)
 JOB_METRICS = MONITORING / "metric_names.py"
-PROMTOOL_HINT = (
-    "promtool not found: install it (Debian/Ubuntu: `sudo apt-get install prometheus`, "
-    "macOS: `brew install prometheus`) or set [tool.quality_gates.monitoring] promtool"
-)
 # Series Prometheus itself adds to every scrape.
 SYNTHETIC = {"up", "scrape_duration_seconds", "scrape_samples_scraped", "time"}
 PROMQL_WORDS = {
@@ -230,8 +225,9 @@ def check_dashboards_parse(ctx: Context) -> Check:
 # -- full checks ------------------------------------------------------------------------------
 
 
-def _promtool(ctx: Context) -> str | None:
-    return _config(ctx).get("promtool") or shutil.which("promtool")
+def _promtool(ctx: Context) -> str:
+    """promtool's path (configured or on PATH); raises ToolMissing with the install command."""
+    return tool("promtool", _config(ctx).get("promtool") or None)
 
 
 def _run(argv: list[str], cwd: Path) -> tuple[bool, str]:
@@ -302,8 +298,6 @@ def check_promtool_config(ctx: Context) -> Check:
     loads)."""
     name = "promtool check config"
     promtool = _promtool(ctx)
-    if promtool is None:
-        return Check(name, FAIL, PROMTOOL_HINT)
     configs = config_files(ctx.root)
     if ctx.root / MONITORING / "prometheus/prometheus.yml" not in configs:
         return Check(name, FAIL, "monitoring/prometheus/prometheus.yml is missing")
@@ -316,8 +310,6 @@ def check_promtool_rules(ctx: Context) -> Check:
     """`promtool check rules` on every rule file."""
     name = "promtool check rules"
     promtool = _promtool(ctx)
-    if promtool is None:
-        return Check(name, FAIL, PROMTOOL_HINT)
     files = [str(p.relative_to(ctx.root)) for p in rule_files(ctx.root)]
     ok, last = _run([promtool, "check", "rules", *files], ctx.root)
     return Check(name, PASS if ok else FAIL, f"{len(files)} files: {last}")
@@ -327,8 +319,6 @@ def check_alert_unit_tests(ctx: Context) -> Check:
     """`promtool test rules`: every alert is shown firing and not firing."""
     name = "alert unit tests"
     promtool = _promtool(ctx)
-    if promtool is None:
-        return Check(name, FAIL, PROMTOOL_HINT)
     tests = alert_test_files(ctx.root)
     alerts = {r["alert"] for f in alert_files(ctx.root) for r in _rules(f) if "alert" in r}
     import yaml
@@ -348,8 +338,7 @@ def check_alert_unit_tests(ctx: Context) -> Check:
 def check_dashboards_schema(ctx: Context) -> Check:
     """The dashboards validate against monitoring/grafana/dashboard.schema.json."""
     name = "dashboards match the schema"
-    import jsonschema
-
+    jsonschema = python_tool("jsonschema", "jsonschema")
     schema = json.loads((ctx.root / MONITORING / "grafana/dashboard.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)
     errors = [

@@ -71,6 +71,20 @@ def test_audit_log_is_append_only_and_tamper_evident(tmp_path: Path) -> None:
     assert audit.verify(path) == ["line 2: does not follow line 1"]
 
 
+def test_gate_audit_check_fails_on_a_missing_or_edited_log(tmp_path: Path) -> None:
+    """No audit log is no record of the champion's changes: a failure, never a pass."""
+    ctx = Context(root=tmp_path, config={}, answers={})
+    missing = ct_gate.check_audit_log(ctx)
+    assert missing.status == "fail" and "no audit log at" in missing.detail
+    path = tmp_path / "reports/continuous_training/audit.jsonl"
+    audit.append(path, "registered", version=1)
+    audit.append(path, "promoted", version=2)
+    assert ct_gate.check_audit_log(ctx).status == "pass"
+    lines = path.read_text().splitlines()
+    path.write_text(lines[1] + "\n")
+    assert ct_gate.check_audit_log(ctx).status == "fail"
+
+
 def test_schedule_trigger_fires_when_the_champion_is_too_old(project: Settings) -> None:
     spec = {"max_model_age_days": 30}
     assert not triggers.schedule(project, spec).fired

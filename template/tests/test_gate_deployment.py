@@ -1,5 +1,6 @@
 """The deployment gate: passes on this project's image and manifests, fails when they weaken,
-and bandit's high-severity count is a real measurement."""
+when a container command names a module that does not start, or when a tool it needs is
+missing; bandit's high-severity count is a real measurement."""
 
 from __future__ import annotations
 
@@ -10,17 +11,21 @@ import pytest
 
 from quality_gates import deployment as gate
 from quality_gates.core import Context, read_answers, read_config
+from quality_gates.runner import run_check
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """The gate's inputs, copied so a test can break them."""
+    """The gate's inputs, copied so a test can break them (the guide is written here: the
+    project's own docs/ are judged by `make gates`)."""
     for rel in ("pyproject.toml", ".copier-answers.yml", ".dockerignore"):
         shutil.copy(ROOT / rel, tmp_path / rel)
-    for rel in ("deployment", "docs"):
-        shutil.copytree(ROOT / rel, tmp_path / rel, ignore=shutil.ignore_patterns("__pycache__"))
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "deployment", tmp_path / "deployment", ignore=ignore)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/deployment-guide.md").write_text("# Deployment guide\n\nHow we ship.\n")
     return tmp_path
 
 
@@ -70,3 +75,50 @@ def test_bandit_counts_high_severity_findings(project: Path) -> None:
     found = gate.check_bandit(ctx)
     assert found.status == "fail" and found.value >= 1
     assert "unsafe.py" in found.detail
+
+
+def test_every_container_command_starts(project: Path) -> None:
+    result = gate.check_container_commands(context(project))
+    assert result.status == "pass", result.detail
+    assert "deployment." in result.detail
+
+
+def test_a_dockerfile_naming_a_missing_module_fails(project: Path) -> None:
+    dockerfile = project / gate.DOCKERFILE
+    text = dockerfile.read_text()
+    cmd = next(line for line in text.splitlines() if line.startswith("CMD "))
+    dockerfile.write_text(text.replace(cmd, 'CMD ["python", "-m", "deployment.no_such_server"]'))
+    result = gate.check_container_commands(context(project))
+    assert result.status == "fail"
+    assert "deployment.no_such_server" in result.detail
+    assert "deployment/docker/Dockerfile CMD" in result.detail
+
+
+def test_a_manifest_naming_a_missing_module_fails(project: Path) -> None:
+    manifest = next(
+        p for p in (project / gate.BASE).rglob("*.yaml") if '"python", "-m"' in p.read_text()
+    )
+    text = manifest.read_text()
+    manifest.write_text(text.replace('"python", "-m", "deployment.', '"python", "-m", "gone.'))
+    result = gate.check_container_commands(context(project))
+    assert result.status == "fail"
+    assert "gone." in result.detail and str(manifest.relative_to(project)) in result.detail
+
+
+@pytest.mark.parametrize(
+    ("check", "tool"),
+    [
+        (gate.check_manifests_validate, "kubectl"),
+        (gate.check_hadolint, "hadolint"),
+        (gate.check_bandit, "bandit"),
+    ],
+)
+def test_a_missing_tool_fails_with_its_install_command(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory,
+    check: object, tool: str,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("PATH", str(tmp_path_factory.mktemp("empty-path")))
+    [result] = run_check(check, context(project))
+    assert result.status == "fail", result.detail
+    assert result.detail.startswith(f"{tool} not found on PATH: ")
+    assert "install" in result.detail or "make setup" in result.detail

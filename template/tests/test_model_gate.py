@@ -8,14 +8,30 @@ from pathlib import Path
 
 from conftest import ROOT, Trained
 
+from models.metrics import METRICS, PRIMARY_METRIC
 from quality_gates.core import Context, read_answers, read_config
 from quality_gates.model_training import (
     check_beats_baseline,
     check_cv_stability,
     check_experiment_config,
+    check_requirements_metrics,
     check_tracked_in_mlflow,
 )
 from quality_gates.runner import run_phase
+
+
+def write_requirements(root: Path) -> Path:
+    """A docs/ml-requirements.md naming the metrics the models compute (the project's own is
+    judged by `make gates`, not read by the tests)."""
+    problem = read_answers(ROOT)["problem_type"]
+    table = "".join(f"| `{m}` | agreed |\n" for m in METRICS[problem])
+    doc = root / "docs/ml-requirements.md"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(
+        f"## ML metrics\n\nPrimary metric: `{PRIMARY_METRIC[problem]}`.\n\n"
+        f"| metric | target |\n|---|---|\n{table}\n## Business metrics\n"
+    )
+    return doc
 
 
 def context(root: Path, **thresholds: float) -> Context:
@@ -25,6 +41,7 @@ def context(root: Path, **thresholds: float) -> Context:
 
 
 def test_gate_passes_after_the_pipeline(trained: Trained) -> None:
+    write_requirements(trained.settings.root)
     result = run_phase("model_training", context(trained.settings.root))
     assert result["status"] == "pass", result
     names = [c["name"] for c in result["checks"]]
@@ -35,6 +52,7 @@ def test_gate_passes_after_the_pipeline(trained: Trained) -> None:
         "explainability artifacts",
         "run tracked in MLflow",
         "model card",
+        "requirements name the computed metrics",
     ]
 
 
@@ -47,15 +65,35 @@ def test_thresholds_come_from_the_gate_config(trained: Trained) -> None:
     assert beats.value == round(evaluation["relative_improvement"], 4)
 
 
-def test_without_pipeline_outputs_every_full_check_says_run_the_pipeline(tmp_path: Path) -> None:
+def test_without_a_model_the_phase_is_incomplete_never_pass(tmp_path: Path) -> None:
     for rel in ("pyproject.toml", ".copier-answers.yml", "configs/experiment.yaml"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, tmp_path / rel)
+    write_requirements(tmp_path)
     result = run_phase("model_training", context(tmp_path))
-    assert result["status"] == "fail"
+    assert result["status"] == "incomplete", result
     static, *full = result["checks"]
     assert static["status"] == "pass"
-    assert all(c["status"] == "fail" and "run `make pipeline`" in c["detail"] for c in full)
+    unrun = [c for c in full if c["status"] == "not_run"]
+    assert [c["name"] for c in unrun] == [c["name"] for c in full[:5]]
+    assert all("no model yet" in c["detail"] and "make pipeline" in c["detail"] for c in unrun)
+    assert result["counts"]["not_run"] == 5
+
+
+def test_requirements_that_name_other_metrics_fail(tmp_path: Path) -> None:
+    problem = read_answers(ROOT)["problem_type"]
+    (tmp_path / ".copier-answers.yml").write_text(f"problem_type: {problem}\n")
+    doc = write_requirements(tmp_path)
+    table = "".join(f"| `{m}` | agreed |\n" for m in METRICS[problem])
+    ctx = Context(root=tmp_path, config={}, answers=read_answers(tmp_path))
+    assert check_requirements_metrics(ctx).status == "pass"
+    doc.write_text(doc.read_text().replace("Primary metric: `", "Primary metric: `x"))
+    check = check_requirements_metrics(ctx)
+    assert check.status == "fail" and "primary metric" in check.detail
+    doc.write_text(doc.read_text().replace(table, table.splitlines()[0] + "\n"))
+    assert "the ML metrics table names" in check_requirements_metrics(ctx).detail
+    doc.unlink()
+    assert check_requirements_metrics(ctx).status == "fail"
 
 
 def test_static_check_rejects_a_metric_of_another_problem(tmp_path: Path) -> None:

@@ -1,8 +1,7 @@
-"""Metrics per problem type: the ones docs/ml-requirements.md names, with known values."""
+"""Metrics per problem type: the ones the requirements accept, with known values."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +12,16 @@ import yaml
 from sklearn.dummy import DummyClassifier, DummyRegressor
 
 from models.candidates import estimator, suggest
-from models.metrics import PRIMARY_METRIC, compute_metrics, relative_improvement, score
+from models.metrics import (
+    METRICS,
+    PRIMARY_METRIC,
+    compute_metrics,
+    relative_improvement,
+    score,
+)
 from models.train_step import pick_best
 from models.tuning import SearchResult
+from quality_gates.requirements import METRICS as REQUIRED_METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = yaml.safe_load((ROOT / "configs/experiment.yaml").read_text(encoding="utf-8"))
@@ -28,12 +34,10 @@ def test_relative_improvement_follows_the_metric_direction() -> None:
     assert relative_improvement(120.0, 100.0, "rmse") == pytest.approx(-0.2)
 
 
-def test_the_metrics_are_those_of_the_requirements() -> None:
+def test_the_metrics_fit_the_problem_type() -> None:
+    """What the models compute is what the requirements gate accepts for the problem type; the
+    project's own docs/ml-requirements.md is held to it by the model_training gate."""
     problem = EXPERIMENT["problem_type"]
-    doc = (ROOT / "docs/ml-requirements.md").read_text(encoding="utf-8")
-    section = doc.split("## ML metrics", 1)[1].split("\n## ", 1)[0]
-    named = re.findall(r"^\| `([a-z0-9_]+)`", section, re.M)
-    primary = re.search(r"Primary metric: `([a-z0-9_]+)`", section).group(1)
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"x": rng.normal(size=60)})
     if problem == "regression":
@@ -43,8 +47,9 @@ def test_the_metrics_are_those_of_the_requirements() -> None:
         labels = ["a", "b"] if problem == "binary_classification" else ["a", "b", "c"]
         y = pd.Series(rng.choice(labels, size=60))
         model = DummyClassifier(strategy="prior").fit(X, y)
-    assert set(compute_metrics(problem, model, X, y)) == set(named)
-    assert EXPERIMENT["primary_metric"] == PRIMARY_METRIC[problem] == primary
+    computed = set(compute_metrics(problem, model, X, y))
+    assert computed == set(METRICS[problem]) and computed <= REQUIRED_METRICS[problem]
+    assert EXPERIMENT["primary_metric"] == PRIMARY_METRIC[problem] in computed
 
 
 def test_baselines_score_what_theory_says() -> None:

@@ -15,6 +15,7 @@ import pytest
 from monitoring import metric_names
 from quality_gates import monitoring as gate
 from quality_gates.core import Context, read_answers, read_config
+from quality_gates.runner import run_check
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMTOOL = shutil.which("promtool")
@@ -148,11 +149,15 @@ def test_dashboards_pass_check_jsonschema_cli() -> None:
 
 
 def test_missing_promtool_fails_the_gate_with_an_install_hint(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(gate.shutil, "which", lambda name: None)
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without promtool
     ctx = Context(root=ROOT, config={"monitoring": {"promtool": ""}}, answers={})
     for check in (gate.check_promtool_config, gate.check_promtool_rules,
                   gate.check_alert_unit_tests):  # fmt: skip
-        result = check(ctx)
+        [result] = run_check(check, ctx)
         assert result.status == "fail" and "apt-get install prometheus" in result.detail
+        assert result.detail.startswith("promtool not found on PATH")
+    missing = {"monitoring": {"promtool": str(tmp_path / "promtool")}}
+    [result] = run_check(gate.check_promtool_rules, Context(root=ROOT, config=missing, answers={}))
+    assert result.status == "fail" and "configured path" in result.detail

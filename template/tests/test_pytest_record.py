@@ -108,3 +108,19 @@ def test_the_environment_variable_forces_a_re_run(
     pytest_in(project)
     monkeypatch.setenv(pytest_record.RERUN_ENV, "1")
     assert pytest_record.lookup(project, ["tests/test_a.py"]) is None
+
+
+def test_a_run_in_which_no_test_passed_fails(project: Path) -> None:
+    (project / "tests/test_empty.py").write_text('"""Tests to come."""\n')
+    empty = run_tests(project, "tests", ["tests/test_empty.py"], timeout=60)
+    assert empty.status == FAIL and "no test ran" in empty.detail
+    # Every test skipped: by pytest itself, then by the record that run left.
+    skipped = run_tests(project, "tests", ["tests/test_c.py"], timeout=60)
+    assert skipped.status == FAIL and "no test ran" in skipped.detail
+    assert "not re-run" not in skipped.detail
+    recorded = run_tests(project, "tests", ["tests/test_c.py"], timeout=60)
+    assert recorded.status == FAIL and "no test ran" in recorded.detail
+    assert "not re-run" in recorded.detail
+    # One test passing beside a skipped one is a pass.
+    both = run_tests(project, "tests", ["tests/test_a.py", "tests/test_c.py"], timeout=60)
+    assert both.status == PASS, both.detail

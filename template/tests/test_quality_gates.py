@@ -1,4 +1,5 @@
-"""The gate framework and the requirements gate, on this project's own documents."""
+"""The gate framework (one status rule, counts, exit status) and the requirements gate, on inputs
+built here: the project's own documents are judged by `make gates`, never by the tests."""
 
 import json
 import shutil
@@ -9,19 +10,76 @@ from pathlib import Path
 import pytest
 
 from quality_gates import PHASES
-from quality_gates.core import Context, read_answers, read_config
-from quality_gates.runner import run_phase
+from quality_gates.__main__ import EXIT_FAILED, EXIT_INCOMPLETE, exit_status
+from quality_gates.core import (
+    FAIL,
+    INCOMPLETE,
+    NOT_RUN,
+    PASS,
+    Check,
+    Context,
+    phase_status,
+    read_answers,
+    read_config,
+)
+from quality_gates.runner import run_phase, summary_line
 
 ROOT = Path(__file__).resolve().parents[1]
+DOCUMENTS = ("ml-requirements.md", "ml-architecture.md", "tech-stack.md", "project-plan.md")
+ANSWERS = {
+    "problem_type": "binary_classification",
+    "data_source": "csv",
+    "processing_engine": "pandas",
+    "feature_store": "none",
+    "experiment_tracking": "mlflow",
+    "serving": "fastapi",
+    "deployment_mode": "realtime",
+    "orchestrator": "airflow",
+    "cloud": "none",
+}
+FILLER = "This paragraph stands for what the team writes about the project here.\n" * 4
+
+
+def requirements_doc() -> str:
+    return (
+        "# ML requirements\n\n## ML metrics\n\nPrimary metric: `roc_auc`.\n\n"
+        "| metric | target |\n|---|---|\n| `roc_auc` | >= 0.75 |\n| `f1` | >= 0.6 |\n\n"
+        "## Business metrics\n\nChurn caught per month.\n\n"
+        "## Operational metrics\n\np95 latency under 100 ms.\n\n"
+        "## Data-quality metrics\n\nCompleteness above 95 %.\n\n" + FILLER
+    )
+
+
+def architecture_doc(answers: dict[str, str]) -> str:
+    nodes = [f"  {q}__{a}[{a}]" for q, a in answers.items() if q != "problem_type" and a != "none"]
+    return "# Architecture\n\n```mermaid\nflowchart LR\n" + "\n".join(nodes) + "\n```\n" + FILLER
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the gate inputs, safe to break."""
-    for rel in ("pyproject.toml", ".copier-answers.yml"):
-        shutil.copy(ROOT / rel, tmp_path / rel)
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    """The requirements gate's inputs, written from scratch: safe to break, and independent of
+    whatever the project's own docs/ say today."""
+    documents = ", ".join(f'"docs/{d}"' for d in DOCUMENTS)
+    (tmp_path / "pyproject.toml").write_text(
+        f"[tool.quality_gates.requirements]\ndocuments = [{documents}]\n"
+    )
+    (tmp_path / ".copier-answers.yml").write_text(
+        "".join(f"{k}: {v}\n" for k, v in ANSWERS.items())
+    )
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ml-requirements.md").write_text(requirements_doc())
+    (docs / "ml-architecture.md").write_text(architecture_doc(ANSWERS))
+    (docs / "tech-stack.md").write_text("# Tech stack\n\n" + FILLER)
+    (docs / "project-plan.md").write_text("# Project plan\n\n" + FILLER)
     return tmp_path
+
+
+def with_gates(project: Path) -> Path:
+    """The gate package runs with only the standard library: copy it next to the inputs."""
+    shutil.copytree(ROOT / "quality_gates", project / "quality_gates",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    return project
 
 
 def requirements(root: Path) -> dict:
@@ -33,9 +91,10 @@ def failing(result: dict) -> list[str]:
     return [c["name"] for c in result["checks"] if c["status"] == "fail"]
 
 
-def test_requirements_gate_passes_on_the_rendered_documents(project: Path) -> None:
+def test_requirements_gate_passes_on_complete_documents(project: Path) -> None:
     result = requirements(project)
     assert result["status"] == "pass", result
+    assert result["counts"] == {"checks": 7, "ran": 7, "passed": 7, "failed": 0, "not_run": 0}
 
 
 def test_missing_document_fails(project: Path) -> None:
@@ -45,16 +104,13 @@ def test_missing_document_fails(project: Path) -> None:
 
 def test_metric_of_another_problem_type_fails(project: Path) -> None:
     doc = project / "docs/ml-requirements.md"
-    wrong = "`r2`" if read_answers(project)["problem_type"] != "regression" else "`roc_auc`"
-    doc.write_text(doc.read_text().replace("## ML metrics", f"## ML metrics\n\nAlso {wrong}."))
+    doc.write_text(doc.read_text().replace("## ML metrics", "## ML metrics\n\nAlso `r2`."))
     assert failing(requirements(project)) == ["metrics fit problem type"]
 
 
 def test_architecture_that_disagrees_with_the_answers_fails(project: Path) -> None:
     answers = project / ".copier-answers.yml"
-    text = answers.read_text()
-    serving = read_answers(project)["serving"]
-    answers.write_text(text.replace(f"serving: {serving}", "serving: something_else"))
+    answers.write_text(answers.read_text().replace("serving: fastapi", "serving: something_else"))
     assert failing(requirements(project)) == ["architecture matches answers"]
 
 
@@ -64,26 +120,61 @@ def test_missing_section_fails(project: Path) -> None:
     assert "requirement sections" in failing(requirements(project))
 
 
+def test_a_phase_passes_only_when_every_check_ran_and_passed() -> None:
+    ok, bad, unrun = Check("a", PASS), Check("b", FAIL), Check("c", NOT_RUN, "no model yet")
+    assert phase_status([ok, ok]) == PASS
+    assert phase_status([ok, unrun]) == INCOMPLETE
+    assert phase_status([unrun, unrun]) == INCOMPLETE
+    assert phase_status([]) == INCOMPLETE
+    assert phase_status([ok, unrun, bad]) == FAIL
+
+
+def test_incomplete_is_never_success() -> None:
+    def report(*statuses: str) -> dict:
+        return {p: {"status": s} for p, s in zip(PHASES, statuses, strict=False)}
+
+    assert exit_status(report(PASS, PASS), allow_incomplete=False) == 0
+    assert exit_status(report(PASS, INCOMPLETE), allow_incomplete=False) == EXIT_INCOMPLETE
+    assert exit_status(report(PASS, INCOMPLETE), allow_incomplete=True) == 0
+    assert exit_status(report(FAIL, INCOMPLETE), allow_incomplete=True) == EXIT_FAILED
+
+
+def test_summary_line_counts_what_ran() -> None:
+    def phase(status: str, **c: int) -> dict:
+        return {"status": status, "counts": c}
+
+    report = {
+        "requirements": phase(PASS, checks=4, ran=4, passed=4, failed=0, not_run=0),
+        "data_pipeline": phase(INCOMPLETE, checks=7, ran=2, passed=2, failed=0, not_run=5),
+    }
+    line = summary_line(report)
+    assert line.startswith("INCOMPLETE (not passed): data_pipeline")
+    assert "6 of 11 checks ran: 6 passed, 0 failed; 5 not run" in line
+    report["requirements"] = phase(FAIL, checks=4, ran=4, passed=3, failed=1, not_run=0)
+    assert summary_line(report).startswith("FAILED: requirements; INCOMPLETE: data_pipeline")
+
+
 def test_cli_writes_report_and_exit_code_follows_failures(project: Path) -> None:
-    # The gate package runs with only the standard library: copy it next to the inputs.
-    shutil.copytree(ROOT / "quality_gates", project / "quality_gates")
+    with_gates(project)
     cmd = [sys.executable, "-m", "quality_gates", "--static", "--phase", "requirements"]
     ok = subprocess.run(cmd, cwd=project, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "every check ran and passed. 7 of 7 checks ran" in ok.stdout
     report = json.loads((project / "reports/quality_gates.json").read_text())
     assert list(report) == ["requirements"]
     assert report["requirements"]["status"] == "pass"
+    assert report["requirements"]["counts"]["ran"] == 7
     check = report["requirements"]["checks"][0]
     assert set(check) == {"name", "status", "detail", "value", "threshold"}
 
     (project / "docs/ml-architecture.md").write_text("no diagram here\n" * 30)
     bad = subprocess.run(cmd, cwd=project, capture_output=True, text=True)
-    assert bad.returncode == 1
+    assert bad.returncode == EXIT_FAILED
     assert "FAILED: requirements" in bad.stdout
 
 
-def test_every_phase_reports_in_order(project: Path) -> None:
-    shutil.copytree(ROOT / "quality_gates", project / "quality_gates")
+def test_static_mode_reports_the_rest_as_not_run(project: Path) -> None:
+    with_gates(project)
     out = subprocess.run(
         [sys.executable, "-m", "quality_gates", "--static", "--json"],
         cwd=project,
@@ -92,4 +183,49 @@ def test_every_phase_reports_in_order(project: Path) -> None:
     )
     report = json.loads(out.stdout)
     assert list(report) == list(PHASES)
-    assert all(r["status"] in {"pass", "fail", "skip"} for r in report.values())
+    for phase, result in report.items():
+        assert result["status"] in {"pass", "fail", "incomplete"}, phase
+        not_run = [c for c in result["checks"] if c["status"] == "not_run"]
+        assert result["counts"]["not_run"] == len(not_run)
+        assert all("static mode" in c["detail"] for c in not_run)
+        if not_run:
+            assert result["status"] != "pass", phase
+    # Everything but requirements has checks that need the installed project.
+    assert all(report[p]["counts"]["not_run"] for p in PHASES[1:])
+
+
+def gate_and_doc_tests() -> list[str]:
+    """The project's tests of its gates, and any test file that mentions docs/."""
+    found = []
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "gate" in path.name or "docs/" in text or '"docs"' in text:
+            found.append(f"tests/{path.name}")
+    return found
+
+
+@pytest.mark.slow
+def test_a_rewritten_project_breaks_the_gates_not_the_tests(tmp_path: Path) -> None:
+    """Deleting or rewriting a generated document is the gate's business: the tests stay green
+    and `python -m quality_gates` names what is missing."""
+    copy = tmp_path / "project"
+    ignore = shutil.ignore_patterns(
+        ".venv", ".git", "data", "reports", "mlruns", "mlflow.db", "__pycache__", ".*cache"
+    )
+    shutil.copytree(ROOT, copy, ignore=ignore)
+    (copy / "docs/project-plan.md").unlink()
+    (copy / "docs/ml-requirements.md").write_text("# Our requirements\n\nTo be agreed.\n")
+    this = f"tests/{Path(__file__).name}::test_a_rewritten_project_breaks_the_gates_not_the_tests"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--deselect", this,
+         *gate_and_doc_tests()],
+        cwd=copy, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    gates = subprocess.run(
+        [sys.executable, "-m", "quality_gates", "--static", "--phase", "requirements"],
+        cwd=copy, capture_output=True, text=True,
+    )  # fmt: skip
+    assert gates.returncode == EXIT_FAILED
+    assert "docs/project-plan.md" in gates.stdout and "missing" in gates.stdout
+    assert "## ML metrics" in gates.stdout
