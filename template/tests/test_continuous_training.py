@@ -142,6 +142,7 @@ def test_manual_trigger_endpoint_needs_the_token(
     triggers.consume_requests(project, pending)
 
 
+@pytest.mark.slow
 def test_retraining_run_judges_the_challenger_and_audits_the_decision(project: Settings) -> None:
     settings = _with(project, triggers={"new_data": {"enabled": False}})
     champion_before = registry.champion_version(settings)
@@ -173,6 +174,7 @@ def test_retraining_run_judges_the_challenger_and_audits_the_decision(project: S
     assert audit.verify(settings.root / "reports/continuous_training/audit.jsonl") == []
 
 
+@pytest.mark.slow
 def test_forced_run_with_a_margin_no_model_can_meet_is_not_promoted(project: Settings) -> None:
     settings = _with(project, promotion={"min_improvement": 100.0},
                      triggers={"new_data": {"enabled": False}})  # fmt: skip

@@ -21,6 +21,7 @@ def test_notebook_is_committed_without_outputs() -> None:
     assert code and all(not c.outputs and c.execution_count is None for c in code)
 
 
+@pytest.mark.slow
 def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
     make_settings(tmp_path)  # a copy of configs/data.yaml for the notebook's own Settings
     nb = nbformat.read(NOTEBOOK, as_version=4)
