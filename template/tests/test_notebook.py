@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
+import pytest
 from data_fixtures import make_settings
 from nbclient import NotebookClient
 

@@ -93,6 +93,7 @@ def test_a_file_that_did_not_run_whole_is_not_recorded(project: Path, args: list
     assert pytest_record.lookup(project, [unfinished]) is None
 
 
+@pytest.mark.slow
 def test_the_gates_run_what_make_test_left_out_as_slow(project: Path) -> None:
     """`make test` passes without the slow test; the gate runs the whole file and fails."""
     assert pytest_in(project, "-m", "not slow", "tests/test_d.py") == 0
