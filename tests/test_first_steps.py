@@ -11,6 +11,7 @@ import re
 import shutil
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ WORKFLOW = {"github": ".github/workflows/ci.yml", "gitlab": ".gitlab-ci.yml"}
 # A GitLab job's shell, like GitHub's `run:` default (`bash -e {0}` with pipefail), stops at the
 # first failing command of a step.
 SHELL = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"]
+APT_TURN = Path(tempfile.gettempdir()) / "ml-scaffold-first-steps-apt.lock"
 
 
 def ci_steps(project: Path, provider: str) -> tuple[list[str], dict[str, str]]:
@@ -155,8 +157,13 @@ def test_ci_steps_pass_on_a_fresh_clone(tmp_path: Path, answers: dict[str, str])
     commands, ci_env = ci_steps(clone, answers["ci_provider"])
     env = runner_env(tmp_path, ci_env)
     for command in commands:
+        argv = [*SHELL, command]
+        if "apt-get" in command:
+            # A hosted runner is one job's machine; here jobs share one, and two concurrent
+            # `apt-get update`s fail on apt's list lock: the package steps take turns.
+            argv = ["flock", str(APT_TURN), *argv]
         done = subprocess.run(
-            [*SHELL, command], cwd=clone, env=env, capture_output=True, text=True, timeout=2400
+            argv, cwd=clone, env=env, capture_output=True, text=True, timeout=2400
         )
         assert done.returncode == 0, (
             f"CI step failed: {command}\n{done.stdout[-5000:]}\n{done.stderr[-3000:]}"
