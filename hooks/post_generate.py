@@ -6,7 +6,7 @@ through a shell. Steps:
 
 1. `git init` and a first commit of the pristine render (so `copier update` can diff later);
 2. the quality gates chosen by `post_generation_gates`: static (stdlib-only checks), full
-   (`make setup`, `make pipeline`, `make test`, then every gate) or none;
+   (the first steps of FIRST_STEPS: setup, lint, test-all, pipeline, then every gate) or none;
 3. a plain summary and the next steps.
 
 A failing gate is reported plainly. Copier deletes a *new* project when a task exits non-zero
@@ -25,6 +25,15 @@ import sys
 from pathlib import Path
 
 GIT_FALLBACK_IDENTITY = ("ml-scaffold", "ml-scaffold@localhost")
+# The project's first steps, as its README quick start and its CI workflow run them (a repo test
+# holds the four to one sequence): the gates come last, on what the pipeline produced.
+FIRST_STEPS = (
+    ("setup", "install the project with uv"),
+    ("lint", "ruff: lint and formatting"),
+    ("test-all", "every test; `make test` is the fast loop without the slow ones"),
+    ("pipeline", "train on the data configs/data.yaml names"),
+    ("gates", "every quality gate, on what the pipeline produced"),
+)
 
 
 def say(message: str) -> None:
@@ -66,13 +75,14 @@ def run_gates(root: Path, mode: str) -> tuple[bool, str]:
         missing = [tool for tool in ("uv", "make") if shutil.which(tool) is None]
         if missing:
             return False, f"full gates need {' and '.join(missing)} on PATH"
-        # The data and model gates judge what the pipeline produced, so it runs first; the
-        # gates then reuse the results `make test` recorded instead of running tests again.
-        for target in ("setup", "pipeline", "test"):
+        # The first steps, as CI runs them: the data and model gates judge what the pipeline
+        # produced, and reuse the results `make test-all` recorded instead of running tests again.
+        *before, (last, _) = FIRST_STEPS
+        for target, _ in before:
             say(f"Running make {target} ...")
             if subprocess.run(["make", target], cwd=root).returncode:
                 return False, f"`make {target}` failed; see its output above"
-        cmd = ["make", "gates"]
+        cmd = ["make", last]
     say(f"Running quality gates ({mode}) ...")
     env = dict(os.environ)
     if mode == "static":  # the stdlib-only checks leave no bytecode in the fresh tree
@@ -122,9 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     say("")
     say("Next steps:")
     say(f"  cd {root}")
-    say("  make setup     # install the project with uv")
-    say("  make test      # run its tests")
-    say("  make gates     # run every quality gate")
+    for target, purpose in FIRST_STEPS:
+        say(f"  make {target:<10} # {purpose}")
     if passed and args.gates == "static":
         say(f"ml-scaffold: {what}: no static check failed; the other checks have not run yet.")
         return 0

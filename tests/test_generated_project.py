@@ -1,5 +1,5 @@
 """Render projects, install each in a fresh uv environment and run what it promises:
-`make pipeline` on small data, `make test`, `make lint` and `make gates`."""
+`make pipeline` on small data, `make test-all`, `make lint` and `make gates`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import yaml
 from conftest import ROOT, render
 
 from ml_scaffold import schema
+from ml_scaffold.copier_config import FIRST_STEPS
 
 pytestmark = pytest.mark.slow
 
@@ -169,7 +170,8 @@ def test_generated_project_installs_runs_and_passes_its_gates(
     env = ENV | python_env(schema.complete(answers)["python_version"])
     make(project, "setup", env=env)
     make(project, "pipeline", env=env)
-    make(project, "test", env=env)
+    # Every test, slow ones included, as CI runs them: the gates then reuse each file's results.
+    make(project, "test-all", env=env)
     make(project, "lint", env=env)
     gates = subprocess.run(
         ["make", "gates"],
@@ -184,7 +186,7 @@ def test_generated_project_installs_runs_and_passes_its_gates(
     assert list(report) == PHASES
     failed = {phase: r for phase, r in report.items() if r["status"] != "pass"}
     assert not failed, json.dumps(failed, indent=1)[-4000:]
-    # The gates took the results `make test` recorded on this tree instead of re-running them.
+    # The gates took the results `make test-all` recorded on this tree instead of re-running them.
     checks = {c["name"]: c for c in report["data_pipeline"]["checks"]}
     assert "not re-run" in checks["data tests pass"]["detail"], checks["data tests pass"]
 
@@ -218,8 +220,8 @@ def test_readme_render_command_passes_every_gate(tmp_path: Path) -> None:
         timeout=1500,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    # Full gates ran setup, pipeline and the project's own tests before the gates.
-    for target in ("setup", "pipeline", "test"):
+    # Full gates ran the project's first steps (setup, lint, every test, pipeline), then the gates.
+    for target in FIRST_STEPS[:-1]:
         assert f"Running make {target} ..." in result.stdout
     assert re.search(r"^=+ \d+ passed.* in [\d.]+s", result.stdout, re.M), result.stdout[-3000:]
     report = json.loads((dest / "reports/quality_gates.json").read_text())

@@ -429,7 +429,7 @@ def test_ci_workflow_is_lint_clean(
         result = subprocess.run(cmd, cwd=project, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
     text = (project / workflow).read_text()
-    for step in ("make setup", "make lint", "make test", "make gates"):
+    for step in ("make setup", "make lint", "make test-all", "make pipeline", "make gates"):
         assert step in text
 
 

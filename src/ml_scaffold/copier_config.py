@@ -19,6 +19,9 @@ import yaml
 from ml_scaffold import schema
 
 MIN_COPIER_VERSION = "9.10.0"
+# The generated project's first steps: its README quick start, its CI workflow and the
+# post-generation hook run the same (tests/test_first_steps.py holds them to it).
+FIRST_STEPS = ("setup", "lint", "test-all", "pipeline", "gates")
 HEADER = (
     "# GENERATED from src/ml_scaffold/schema.py by `python -m ml_scaffold.copier_config --write`.\n"
     "# Edit the schema, not this file: tests/test_copier_config.py fails when they disagree.\n"
@@ -125,7 +128,8 @@ def build() -> dict[str, Any]:
         "_skip_if_exists": [],
         "_message_after_copy": (
             "Project '{{ project_name }}' is ready in {{ _copier_conf.dst_path }}.\n"
-            "Next: cd into it, then `make setup`, `make test` and `make gates`."
+            f"Next: cd into it, then `make {' '.join(FIRST_STEPS)}`"
+            " (its first steps, as its README and CI run them)."
         ),
         # List form: Copier runs the command without a shell, so no answer is ever parsed by
         # one. Only on `copy`: during `copier update` Copier renders into temporary folders,

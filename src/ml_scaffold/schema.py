@@ -298,8 +298,8 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "post_generation_gates",
         "Quality gates run right after generation. static: checks that need nothing "
-        "installed (seconds). full: 'make setup', 'make pipeline', 'make test', then every gate "
-        "(minutes). none: skip.",
+        "installed (seconds). full: the first steps 'make setup', 'make lint', 'make test-all', "
+        "'make pipeline', then every gate (minutes). none: skip.",
         (
             _c("static", "Static checks only"),
             _c("full", "Install and run every gate"),

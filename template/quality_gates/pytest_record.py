@@ -1,4 +1,4 @@
-"""Test results recorded per file, so the gates need not re-run tests `make test` just ran.
+"""Test results recorded per file, so the gates need not re-run tests `make test`/`test-all` ran.
 
 A pytest plugin (enabled in `[tool.pytest.ini_options]`) writes `reports/pytest_record.json` after
 each session: the outcome of every test file it ran completely, keyed by a fingerprint of the

@@ -30,6 +30,7 @@ FAST = {"cv": {"folds": 2}, "search": {"n_trials": 2, "timeout_seconds": 600},
         "interpretability": {"sample_rows": 60, "local_rows": 2, "top_features": 5}}  # fmt: skip
 
 
+# Training and registering this champion takes seconds: the tests that use it are marked slow.
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """A small project with a registered champion (v1) trained on the train split only."""
@@ -85,6 +86,7 @@ def test_gate_audit_check_fails_on_a_missing_or_edited_log(tmp_path: Path) -> No
     assert ct_gate.check_audit_log(ctx).status == "fail"
 
 
+@pytest.mark.slow
 def test_schedule_trigger_fires_when_the_champion_is_too_old(project: Settings) -> None:
     spec = {"max_model_age_days": 30}
     assert not triggers.schedule(project, spec).fired
@@ -92,6 +94,7 @@ def test_schedule_trigger_fires_when_the_champion_is_too_old(project: Settings) 
     assert triggers.schedule(project, spec, now=later).fired
 
 
+@pytest.mark.slow
 def test_performance_drop_trigger_uses_online_quality_of_the_champion(project: Settings) -> None:
     spec = {"max_drop": 0.05}
     path = project.root / "reports/monitoring/online_quality.json"
@@ -107,6 +110,7 @@ def test_performance_drop_trigger_uses_online_quality_of_the_champion(project: S
     assert not triggers.performance_drop(project, spec).fired
 
 
+@pytest.mark.slow
 def test_drift_trigger_reads_the_last_drift_report(project: Settings) -> None:
     path = project.root / "reports/monitoring/drift.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,6 +124,7 @@ def test_drift_trigger_reads_the_last_drift_report(project: Settings) -> None:
         path.unlink()
 
 
+@pytest.mark.slow
 def test_new_data_trigger_counts_rows_since_the_champion(project: Settings) -> None:
     fired = triggers.new_data(project, {"min_new_rows": 1, "min_new_fraction": 10.0})
     assert fired.fired and fired.value > 0  # the champion saw the train split only
@@ -127,6 +132,7 @@ def test_new_data_trigger_counts_rows_since_the_champion(project: Settings) -> N
     assert not quiet.fired
 
 
+@pytest.mark.slow
 def test_manual_trigger_from_the_cli(project: Settings) -> None:
     assert not triggers.manual(project, {}).fired
     assert ct_main(["--root", str(project.root), "trigger", "--reason", "new pricing"]) == 0
@@ -136,6 +142,7 @@ def test_manual_trigger_from_the_cli(project: Settings) -> None:
     assert not triggers.manual(project, {}).fired
 
 
+@pytest.mark.slow
 def test_manual_trigger_endpoint_needs_the_token(
     project: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -156,6 +163,7 @@ def test_manual_trigger_endpoint_needs_the_token(
     triggers.consume_requests(project, pending)
 
 
+@pytest.mark.slow
 def test_retraining_run_judges_the_challenger_and_audits_the_decision(project: Settings) -> None:
     settings = _with(project, triggers={"new_data": {"enabled": False}})
     champion_before = registry.champion_version(settings)
@@ -187,6 +195,7 @@ def test_retraining_run_judges_the_challenger_and_audits_the_decision(project: S
     assert audit.verify(settings.root / "reports/continuous_training/audit.jsonl") == []
 
 
+@pytest.mark.slow
 def test_forced_run_with_a_margin_no_model_can_meet_is_not_promoted(project: Settings) -> None:
     settings = _with(project, promotion={"min_improvement": 100.0},
                      triggers={"new_data": {"enabled": False}})  # fmt: skip

@@ -99,6 +99,7 @@ def test_completeness_below_threshold_fails(project: Path) -> None:
     assert check.status == "fail" and "monthly_charges" in check.detail
 
 
+@pytest.mark.slow
 def test_data_tests_check_reports_pass_and_fail(project: Path) -> None:
     tests = project / "tests"
     tests.mkdir()

@@ -64,6 +64,7 @@ def test_missing_docs_fail_the_artifact_check(project: Path) -> None:
     assert result.status == "fail" and "deployment-guide.md" in result.detail
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("bandit") is None, reason="bandit is not installed")
 def test_bandit_counts_high_severity_findings(project: Path) -> None:
     ctx = context(project)

@@ -44,6 +44,7 @@ def test_pipeline_trains_tracks_and_promotes(trained: Trained) -> None:
     assert len(searched["lightgbm"]["cv_scores"]) == 3
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_metrics(trained: Trained) -> None:
     splits = data.load(trained.settings, trained.state)
 
@@ -61,6 +62,7 @@ def test_same_seed_gives_the_same_metrics(trained: Trained) -> None:
     assert other[2][1] != first[2][1]
 
 
+@pytest.mark.slow
 def test_champion_loads_in_a_fresh_process(trained: Trained, tmp_path: Path) -> None:
     name = trained.state["registration"]["model_name"]
     splits = data.load(trained.settings, trained.state)

@@ -62,6 +62,7 @@ def test_the_kubernetes_config_is_checked_even_without_kubernetes_discovery(
         assert check.status == "fail" and "role" in check.detail
 
 
+@pytest.mark.slow
 @needs_promtool
 def test_alert_unit_tests_pass_and_cover_every_alert_both_ways() -> None:
     ctx = Context(root=ROOT, config=read_config(ROOT), answers=read_answers(ROOT))

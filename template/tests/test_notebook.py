@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
+import pytest
 from data_fixtures import make_settings
 from nbclient import NotebookClient
 
@@ -21,6 +22,7 @@ def test_notebook_is_committed_without_outputs() -> None:
     assert code and all(not c.outputs and c.execution_count is None for c in code)
 
 
+@pytest.mark.slow
 def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
     make_settings(tmp_path)  # a copy of configs/data.yaml for the notebook's own Settings
     nb = nbformat.read(NOTEBOOK, as_version=4)

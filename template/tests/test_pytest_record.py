@@ -17,6 +17,11 @@ TESTS = {
     "tests/test_a.py": "def test_one():\n    pass\n\n\ndef test_two():\n    pass\n",
     "tests/test_b.py": "def test_fine():\n    pass\n\n\ndef test_broken():\n    assert 1 == 2\n",
     "tests/test_c.py": "import pytest\n\n\n@pytest.mark.skip\ndef test_later():\n    pass\n",
+    # Passes under `make test` (-m "not slow"); fails whole, as `make test-all` runs it.
+    "tests/test_d.py": (
+        "import pytest\n\n\ndef test_fast():\n    pass\n\n\n"
+        "@pytest.mark.slow\ndef test_slow_part():\n    assert 1 == 2\n"
+    ),
 }
 
 
@@ -26,6 +31,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
         'addopts = "-p quality_gates.pytest_record"\n'
+        'markers = ["slow: left out by make test"]\n'
     )
     (tmp_path / ".gitignore").write_text("reports/\n__pycache__/\n.pytest_cache/\n")
     for rel, text in TESTS.items():
@@ -56,6 +62,7 @@ def test_a_whole_run_is_recorded_per_file_and_reused_by_the_gates(project: Path)
     assert failed.status == FAIL and "test_broken" in failed.detail
 
 
+@pytest.mark.slow
 def test_a_changed_file_anywhere_in_the_tree_means_a_re_run(project: Path) -> None:
     assert pytest_in(project) == 1
     (project / "tests/test_a.py").write_text("def test_one():\n    assert False\n")
@@ -76,14 +83,27 @@ def test_outputs_git_ignores_do_not_invalidate_the_record(project: Path) -> None
 
 @pytest.mark.parametrize(
     "args",
-    [["-k", "one"], ["tests/test_a.py::test_one"], ["-x"]],
-    ids=["keyword", "node-id", "stopped-early"],
+    [["-k", "one"], ["tests/test_a.py::test_one"], ["-x"], ["-m", "not slow"]],
+    ids=["keyword", "node-id", "stopped-early", "marker"],
 )
 def test_a_file_that_did_not_run_whole_is_not_recorded(project: Path, args: list[str]) -> None:
     # -x stops at test_b's failure; test_a runs whole before it, test_c never starts.
     pytest_in(project, *args)
-    unfinished = "tests/test_c.py" if args == ["-x"] else "tests/test_a.py"
+    unfinished = {"-x": "tests/test_c.py", "-m": "tests/test_d.py"}.get(args[0], "tests/test_a.py")
     assert pytest_record.lookup(project, [unfinished]) is None
+
+
+@pytest.mark.slow
+def test_the_gates_run_what_make_test_left_out_as_slow(project: Path) -> None:
+    """`make test` passes without the slow test; the gate runs the whole file and fails."""
+    assert pytest_in(project, "-m", "not slow", "tests/test_d.py") == 0
+    gate = run_tests(project, "tests", ["tests/test_d.py"], timeout=60)
+    assert gate.status == FAIL and "not re-run" not in gate.detail
+    # `make test-all` runs the file whole: its record is what the gates reuse.
+    assert pytest_in(project, "tests/test_d.py") == 1
+    reused = run_tests(project, "tests", ["tests/test_d.py"], timeout=60)
+    assert reused.status == FAIL and "test_slow_part" in reused.detail
+    assert "not re-run" in reused.detail
 
 
 def test_runs_on_the_same_tree_add_up_and_a_new_tree_starts_over(project: Path) -> None:

@@ -19,11 +19,13 @@ from rollback.__main__ import main as rollback_main
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Two registered versions in a fresh MLflow store take seconds: the tests using them are slow.
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     yield from rollback_project(tmp_path_factory.mktemp("rollback"))
 
 
+@pytest.mark.slow
 def test_restore_moves_the_alias_back_and_marks_the_bad_version(project: Settings) -> None:
     registry.promote(project, "2")  # the bad promotion
     assert registry.champion_version(project) == "2"
@@ -39,6 +41,7 @@ def test_restore_moves_the_alias_back_and_marks_the_bad_version(project: Setting
         restore.previous_champion(project)
 
 
+@pytest.mark.slow
 def test_rollback_command_restores_a_chosen_version_and_logs_it(project: Settings) -> None:
     registry.promote(project, "2")
     assert rollback_main(["--root", str(project.root), "--to", "1", "--reason", "cli"]) == 0
