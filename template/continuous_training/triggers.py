@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from continuous_training import config, registry
 from monitoring import config as monitoring_config
+
+from continuous_training import config, registry
 
 
 @dataclass(frozen=True)

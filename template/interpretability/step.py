@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import mlflow
+from data_ingestion import contract
+from models import data, loading, reports
 
 from interpretability.explain import explain, local_explanations
 from interpretability.plots import importance_plot
-from models import data, loading, reports
 
 SUMMARY_PLOT = "interpretability/shap_summary.png"
 
@@ -39,7 +40,7 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
         explanation,
         sample,
         model.predict(sample),
-        settings.data.get("id_column"),
+        splits.test.loc[sample.index, contract.row_id_column(settings.data)],
         int(config.get("local_rows", 5)),
         top=5,
     )

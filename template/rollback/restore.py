@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlflow.exceptions import MlflowException
-
 from continuous_training import registry
+from mlflow.exceptions import MlflowException
 from models import tracking
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from data_fixtures import ROOT, make_settings
-
 from data_ingestion import step as ingest
 from data_quality import step as validate_step
 from feature_engineering import step as features_step
@@ -44,9 +43,9 @@ def test_static_checks_pass_on_the_rendered_project() -> None:
 
 def test_missing_or_incomplete_contract_fails(project: Path) -> None:
     config = project / "configs/data.yaml"
-    config.write_text(config.read_text().replace("timestamp_column:", "time_col:"))
+    config.write_text(config.read_text().replace("\ntarget:", "\ntarget_col:"))
     check = gate.check_data_contract(context(project))
-    assert check.status == "fail" and "timestamp_column" in check.detail
+    assert check.status == "fail" and "target" in check.detail
     config.unlink()
     assert gate.check_data_contract(context(project)).status == "fail"
 

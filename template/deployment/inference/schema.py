@@ -16,9 +16,8 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
-
 from data_ingestion import contract
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 # Timestamps outside these years are rejected: they cannot describe a real event and some
 # would overflow when converted to UTC.
@@ -60,21 +59,28 @@ class InputSchema:
         self.timestamp_column = contract.timestamp_column(data_config)
         self.target = contract.target_column(data_config)
         self.timestamp_format = data_config.get("timestamp_format")
-        columns = [Column(self.id_column, "id", nullable=True)]
-        if self.entity_column:
-            columns.append(Column(self.entity_column, "entity", nullable=False))
-        columns.append(Column(self.timestamp_column, "timestamp", nullable=True))
-        for name, spec in contract.features(data_config).items():
-            columns.append(
-                Column(
-                    name,
-                    spec["type"],
-                    nullable=bool(spec.get("nullable", False)),
-                    minimum=_number(spec.get("min")),
-                    maximum=_number(spec.get("max")),
-                    allowed=tuple(spec.get("allowed") or ()),
-                )
+        columns = [
+            Column(
+                name,
+                spec["type"],
+                nullable=bool(spec.get("nullable", False)),
+                minimum=_number(spec.get("min")),
+                maximum=_number(spec.get("max")),
+                allowed=tuple(spec.get("allowed") or ()),
             )
+            for name, spec in contract.features(data_config).items()
+        ]
+        # The configured keys come first; a key also listed as a feature is taken as the feature.
+        # The id and the timestamp are accepted (and logged) but feed the model only if listed.
+        keys = []
+        if self.id_column:
+            keys.append(Column(self.id_column, "id", nullable=True))
+        if self.entity_column:
+            keys.append(Column(self.entity_column, "entity", nullable=False))
+        if self.timestamp_column:
+            keys.append(Column(self.timestamp_column, "timestamp", nullable=True))
+        listed = {c.name for c in columns}
+        columns = [k for k in keys if k.name not in listed] + columns
         self.columns: tuple[Column, ...] = tuple(columns)
         self.names: tuple[str, ...] = tuple(c.name for c in columns)
         self._fields = tuple(f"f{i}" for i in range(len(columns)))
@@ -102,7 +108,7 @@ class InputSchema:
     def row_values(self, row: BaseModel) -> dict[str, Any]:
         """A validated row as {column: value}, the timestamp filled in when it was omitted."""
         values = {name: getattr(row, f) for f, name in zip(self._fields, self.names, strict=True)}
-        if values[self.timestamp_column] is None:
+        if self.timestamp_column and values.get(self.timestamp_column) is None:
             values[self.timestamp_column] = datetime.now(UTC).replace(tzinfo=None)
         return values
 
@@ -124,7 +130,7 @@ class InputSchema:
                 f"input lacks column(s) {', '.join(missing)} required by configs/data.yaml"
             )
         df = df.reset_index(drop=True)
-        if self.id_column not in df.columns:
+        if self.id_column and self.id_column not in df.columns:
             df = df.assign(**{self.id_column: None})
         reasons = pd.Series("", index=df.index, dtype=object)
         clean: dict[str, Any] = {}
