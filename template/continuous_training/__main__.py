@@ -26,9 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     trigger.add_argument("--by", default=None, help="who asks (default: the current user)")
     args = parser.parse_args(argv)
 
-    from deployment.project import Settings
-
     from continuous_training import step, triggers
+    from deployment.project import Settings
 
     settings = Settings(root=args.root) if args.root else Settings()
     if args.command == "check":

@@ -8,6 +8,7 @@ from typing import Any
 import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
+
 from models import tracking
 
 HISTORY_TAG = "champion_history"  # comma-separated versions, oldest first

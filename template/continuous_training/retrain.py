@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from continuous_training import registry
+from continuous_training.decision import Decision, decide
 from models import data, reports, tracking
 from models.metrics import compute_metrics
 from models.register_step import promotion_checks
 from quality_gates.core import PASS
-
-from continuous_training import registry
-from continuous_training.decision import Decision, decide
 
 # The pipeline up to (not including) `register`: continuous training registers on its own terms.
 TRAIN_STEPS = ("ingest", "validate", "features", "train", "evaluate", "explain")

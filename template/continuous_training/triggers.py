@@ -11,9 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitoring import config as monitoring_config
-
 from continuous_training import config, registry
+from monitoring import config as monitoring_config
 
 
 @dataclass(frozen=True)

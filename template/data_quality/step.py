@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+
 from data_ingestion import contract, engine, raw_layer
 from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers, content_hash, write_json, write_parquet
-
 from data_quality.profile import completeness, profile, reference_stats
 from data_quality.validate import failures_by_check, storage_dtypes, validate
 

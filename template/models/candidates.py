@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from feature_engineering.pipeline import build_feature_pipeline
 from lightgbm import LGBMClassifier, LGBMRegressor
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
+
+from feature_engineering.pipeline import build_feature_pipeline
 
 FAMILIES = ("linear", "lightgbm")
 

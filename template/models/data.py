@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
 from feature_engineering.pipeline import split_xy
 from feature_engineering.split import load_splits
 

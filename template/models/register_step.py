@@ -7,10 +7,10 @@ from typing import Any
 
 import mlflow
 from mlflow import MlflowClient
-from quality_gates.core import PASS, Context, read_answers, read_config
-from quality_gates.model_training import PROMOTION_CHECKS
 
 from models import loading, reports, tracking
+from quality_gates.core import PASS, Context, read_answers, read_config
+from quality_gates.model_training import PROMOTION_CHECKS
 
 
 def promotion_checks(root: Any) -> list[dict[str, Any]]:

@@ -8,10 +8,10 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
-from feature_engineering.pipeline import build_feature_pipeline
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from feature_engineering.pipeline import build_feature_pipeline
 from models import data, reports, tracking, tuning
 from models.candidates import baseline, estimator
 from models.metrics import higher_is_better, is_better

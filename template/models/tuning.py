@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import optuna
 import pandas as pd
-from feature_engineering.pipeline import build_feature_pipeline
 from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from feature_engineering.pipeline import build_feature_pipeline
 from models.candidates import estimator, suggest
 from models.metrics import higher_is_better, score
 

@@ -3,8 +3,8 @@ model's metrics per served version, next to the same metrics on its test split (
 
 Labels are CSV or Parquet files (`online_quality.labels_path`) holding the id column of
 configs/data.yaml and the target; they join the logged rows on that id. Without an `id_column`
-(rows keyed by a derived content hash, which callers do not send) no label can be joined. The metrics are the
-ones `models.metrics` computes at evaluation, so online and offline numbers compare directly.
+(rows keyed by a derived content hash, which callers do not send) no label can be joined. The
+metrics are the ones `models.metrics` computes at evaluation, so online and offline numbers compare directly.
 """
 
 from __future__ import annotations

@@ -34,7 +34,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from continuous_training import audit, config
     from deployment.project import Settings
-
     from rollback import notify, restore
 
     settings = Settings(root=args.root) if args.root else Settings()

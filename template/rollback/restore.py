@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from continuous_training import registry
 from mlflow.exceptions import MlflowException
+
+from continuous_training import registry
 from models import tracking
 
 

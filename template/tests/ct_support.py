@@ -11,8 +11,9 @@ from typing import Any
 import mlflow
 import numpy as np
 import pytest
-from continuous_training import registry
 from data_fixtures import make_settings
+
+from continuous_training import registry
 from deployment.project import Settings, run_step
 from feature_engineering.pipeline import split_xy
 from feature_engineering.split import load_splits

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import yaml
+
 from quality_gates.continuous_training import check_flow_loads
 from quality_gates.core import Check, Context, read_answers, read_config
 from quality_gates.data_pipeline import check_orchestration_loads

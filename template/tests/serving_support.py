@@ -18,10 +18,11 @@ from pathlib import Path
 
 import mlflow
 from data_fixtures import make_settings
+from mlflow import MlflowClient
+
 from deployment.project import Settings, run_step
 from feature_engineering.pipeline import split_xy
 from feature_engineering.split import load_splits
-from mlflow import MlflowClient
 from models import tracking
 from models.candidates import estimator, model_pipeline
 

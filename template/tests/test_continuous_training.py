@@ -12,14 +12,15 @@ from typing import Any
 
 import pytest
 from conftest import model_settings, tracking_env
+from ct_support import prepare_data, register_quick
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
 from continuous_training import audit, registry, step, triggers
 from continuous_training.__main__ import main as ct_main
 from continuous_training.api import admin_router
 from continuous_training.decision import decide
-from ct_support import prepare_data, register_quick
 from deployment.project import Settings
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from quality_gates import continuous_training as ct_gate
 from quality_gates.core import Context, read_answers
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from data_fixtures import ENGINES, base_config, make_settings, with_data
+
 from data_ingestion import contract, sources
 from data_ingestion import step as ingest
 from data_ingestion.layers import Layers, content_hash, read_json

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from data_fixtures import ENGINES, as_engine, base_config, make_settings, to_pandas, with_data
+
 from data_ingestion import contract
 from data_ingestion import step as ingest
 from data_ingestion.faults import inject_faults

@@ -6,16 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from data_fixtures import base_config
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import f1_score, mean_squared_error, roc_auc_score
+from sklearn.pipeline import Pipeline
+
 from data_ingestion import contract
 from data_ingestion.layers import content_hash
 from data_ingestion.sample import generate
 from data_quality.validate import validate
 from feature_engineering.pipeline import build_feature_pipeline, split_xy
 from feature_engineering.split import split_dataset
-from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.metrics import f1_score, mean_squared_error, roc_auc_score
-from sklearn.pipeline import Pipeline
 
 CONFIG = base_config()
 PROBLEM = CONFIG["problem_type"]

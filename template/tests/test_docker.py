@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from deployment import hardening
 from quality_gates.core import read_answers
 

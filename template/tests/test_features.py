@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from data_fixtures import ENGINES, as_engine, base_config, make_settings, to_pandas, with_data
+
 from data_ingestion import contract
 from data_ingestion import step as ingest
 from data_ingestion.sample import generate

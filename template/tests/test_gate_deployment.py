@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from quality_gates import deployment as gate
 from quality_gates.core import Context, read_answers, read_config
 

@@ -8,6 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from serving_support import Champion, champion
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import PowerTransformer, StandardScaler
+
 from deployment.inference import compiled
 from deployment.inference import model as model_source
 from deployment.inference.predictor import Predictor
@@ -15,9 +19,6 @@ from deployment.inference.schema import InputSchema
 from feature_engineering.pipeline import split_xy
 from feature_engineering.split import load_splits
 from models.candidates import estimator, model_pipeline
-from serving_support import Champion, champion
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import PowerTransformer, StandardScaler
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deployment import hardening
 from prometheus_support import relabel
+
+from deployment import hardening
 from quality_gates.core import read_answers, read_config
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 from conftest import Trained
 from mlflow import MlflowClient
+
 from model_cards.context import weak_slices
 
 

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from conftest import ROOT, Trained
+
 from quality_gates.core import Context, read_answers, read_config
 from quality_gates.model_training import (
     check_beats_baseline,

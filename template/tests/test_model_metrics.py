@@ -10,11 +10,12 @@ import optuna
 import pandas as pd
 import pytest
 import yaml
+from sklearn.dummy import DummyClassifier, DummyRegressor
+
 from models.candidates import estimator, suggest
 from models.metrics import PRIMARY_METRIC, compute_metrics, relative_improvement, score
 from models.train_step import pick_best
 from models.tuning import SearchResult
-from sklearn.dummy import DummyClassifier, DummyRegressor
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = yaml.safe_load((ROOT / "configs/experiment.yaml").read_text(encoding="utf-8"))

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from conftest import Settings, Trained, model_settings, tracking_env
 from mlflow import MlflowClient
+
 from models import data
 from models.train_step import search_all, search_rows
 from models.tuning import SearchResult

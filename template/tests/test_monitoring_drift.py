@@ -11,14 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from data_fixtures import base_config
+from prometheus_client.parser import text_string_to_metric_families
+from serving_support import champion
+
 from data_ingestion.sample import generate
 from data_quality.profile import reference_stats
 from monitoring import metric_names, prediction_log
 from monitoring.drift_detection import html_report, statistics, step
 from monitoring.drift_detection.detector import Thresholds, detect
 from monitoring.drift_detection.export import registry_of
-from prometheus_client.parser import text_string_to_metric_families
-from serving_support import champion
 
 CONFIG = base_config()
 PROBLEM = CONFIG["problem_type"]

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from data_fixtures import base_config, make_settings
-from deployment.project import Settings
-from monitoring import metric_names, online_quality
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+
+from deployment.project import Settings
+from monitoring import metric_names, online_quality
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = base_config()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from monitoring import metric_names
 from quality_gates import monitoring as gate
 from quality_gates.core import Context, read_answers, read_config

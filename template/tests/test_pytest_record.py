@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from quality_gates import pytest_record
 from quality_gates.core import FAIL, PASS, run_tests
 

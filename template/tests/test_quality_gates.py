@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from quality_gates import PHASES
 from quality_gates.core import Context, read_answers, read_config
 from quality_gates.runner import run_phase

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from continuous_training import audit, registry
 from ct_support import rollback_project
+
+from continuous_training import audit, registry
 from deployment.project import Settings
 from rollback import kubernetes, restore
 from rollback.__main__ import main as rollback_main

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+
 from monitoring.drift_detection.statistics import ks_p_value
 
 

@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from canary_deployment.analysis import Sample
 from deployment.api.config import ServingConfig
-from fastapi.testclient import TestClient
 
 # One request: (HTTP status, score: probability or predicted value, None when there is none).
 Endpoint = Callable[[dict[str, Any]], tuple[int, float | None]]

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 from airflow.sdk import dag, task
+
 from airflow_dags.common import dag_options, load_config, project_root, schedule, step_timeout
 
 CONFIG = load_config()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.sdk import Asset, dag, task
+
 from airflow_dags.common import (
     FEATURES_ASSET,
     dag_options,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.sdk import dag, task
+
 from airflow_dags.common import (
     dag_options,
     load_config,

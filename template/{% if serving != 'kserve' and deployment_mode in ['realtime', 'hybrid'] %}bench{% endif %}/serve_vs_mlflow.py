@@ -25,6 +25,7 @@ from typing import Any
 
 import aiohttp
 import numpy as np
+
 from deployment.api.loadtest import free_port, serve, wait_ready
 from deployment.inference.model import model_uri
 from deployment.inference.schema import InputSchema

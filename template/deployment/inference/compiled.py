@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from feature_engineering.transformers import DateParts, EntityAggregates
 from sklearn.base import is_classifier
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
+
+from feature_engineering.transformers import DateParts, EntityAggregates
 
 Columns = Mapping[str, np.ndarray]
 Step = Callable[[np.ndarray], np.ndarray]

@@ -13,6 +13,7 @@ from typing import Any
 
 import mlflow
 from mlflow import MlflowClient
+
 from models import tracking
 
 INFO_FILE = "serving.json"

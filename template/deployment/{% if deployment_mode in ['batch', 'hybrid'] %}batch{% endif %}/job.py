@@ -33,13 +33,13 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
-from data_ingestion.layers import write_parquet
-from monitoring.textfile import publish
 
+from data_ingestion.layers import write_parquet
 from deployment.batch.metrics import JOB, BatchMetrics
 from deployment.inference import model as model_source
 from deployment.inference.predictor import Predictions, Predictor
 from deployment.inference.schema import InputSchema
+from monitoring.textfile import publish
 
 SUCCESS = "_SUCCESS.json"
 DEFAULT_CHUNK_ROWS = 50_000

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from data_quality.profile import reference_stats
 from deployment.inference import model as model_source
 from deployment.inference.predictor import Predictor

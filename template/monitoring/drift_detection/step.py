@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from deployment.inference import model as model_source
 from deployment.inference.schema import InputSchema
-
 from monitoring import config, prediction_log
 from monitoring.drift_detection import export, html_report, predictions
 from monitoring.drift_detection.detector import DriftReport, Thresholds, detect
