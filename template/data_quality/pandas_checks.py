@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pandera.pandas
-from data_ingestion import contract, pandas_frames
 
+from data_ingestion import contract, pandas_frames
 from data_quality.schema import Conversion
 from data_quality.validate import FAILED_CHECKS, REASONS
 

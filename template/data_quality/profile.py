@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from data_ingestion import contract, engine
 
+from data_ingestion import contract, engine
 from data_quality.schema import value_specs
 
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)

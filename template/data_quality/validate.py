@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pandera.errors
-from data_ingestion import contract, engine
 
+from data_ingestion import contract, engine
 from data_quality.schema import build_schema, conversions
 
 FAILED_CHECKS = "_failed_checks"

@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import train_test_split
+
 from data_ingestion import contract, engine
 from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers, read_json, require_file
-from sklearn.model_selection import train_test_split
 
 SPLITS = ("train", "valid", "test")
 STRATEGIES = ("stratified", "time", "random")

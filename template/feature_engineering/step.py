@@ -11,10 +11,10 @@ import hashlib
 from typing import Any
 
 import numpy as np
+
 from data_ingestion import engine
 from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers, content_hash, require_file, write_json, write_parquet
-
 from feature_engineering.pipeline import build_feature_pipeline, split_xy
 from feature_engineering.split import SPLITS, default_strategy, split_dataset
 

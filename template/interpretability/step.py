@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import mlflow
-from data_ingestion import contract
-from models import data, loading, reports
 
+from data_ingestion import contract
 from interpretability.explain import explain, local_explanations
 from interpretability.plots import importance_plot
+from models import data, loading, reports
 
 SUMMARY_PLOT = "interpretability/shap_summary.png"
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from mlflow import MlflowClient
+
 from models import reports
 from models.metrics import higher_is_better, relative_improvement
 

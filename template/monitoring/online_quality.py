@@ -4,7 +4,8 @@ model's metrics per served version, next to the same metrics on its test split (
 Labels are CSV or Parquet files (`online_quality.labels_path`) holding the id column of
 configs/data.yaml and the target; they join the logged rows on that id. Without an `id_column`
 (rows keyed by a derived content hash, which callers do not send) no label can be joined. The
-metrics are the ones `models.metrics` computes at evaluation, so online and offline numbers compare directly.
+metrics are the ones `models.metrics` computes at evaluation, so online and offline numbers
+compare directly.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from data_ingestion import contract
-from models.metrics import METRICS, relative_improvement
 from prometheus_client import CollectorRegistry, Gauge
 
+from data_ingestion import contract
+from models.metrics import METRICS, relative_improvement
 from monitoring import config, metric_names, prediction_log
 from monitoring.drift_detection.step import read_frame
 from monitoring.textfile import publish

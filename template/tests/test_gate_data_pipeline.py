@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from data_fixtures import ROOT, make_settings
+
 from data_ingestion import step as ingest
 from data_quality import step as validate_step
 from feature_engineering import step as features_step

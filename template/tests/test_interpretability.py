@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 from conftest import Trained
-from interpretability.explain import explain, local_explanations, transformed
 from mlflow import MlflowClient
+
+from interpretability.explain import explain, local_explanations, transformed
 from models import data
 from models.candidates import estimator, model_pipeline
 

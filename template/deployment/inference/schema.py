@@ -16,8 +16,9 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from data_ingestion import contract
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+
+from data_ingestion import contract
 
 # Timestamps outside these years are rejected: they cannot describe a real event and some
 # would overflow when converted to UTC.
