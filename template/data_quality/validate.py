@@ -76,15 +76,23 @@ def describe(
     rules = frames.column(failures, "check").astype(str)
     checks: dict[int, set[str]] = defaultdict(set)
     reasons: dict[int, dict[str, str]] = defaultdict(dict)
+    # A value that could not be converted is also a null after conversion: its one reason is
+    # the conversion (`'n/a' is not a number`), not the null it left behind.
+    unconverted = {
+        (row, column)
+        for row, column, rule in zip(positions.tolist(), columns.tolist(), rules.tolist())
+        if rule.startswith("type(")
+    }
     for column, rule in sorted(set(zip(columns.tolist(), rules.tolist(), strict=True))):
         picked = (columns == column) & (rules == rule)
         at = positions[picked]
-        source = raw if rule.startswith("type(") else typed
-        values = frames.column(source, column)[at].tolist()
+        converting = rule.startswith("type(")
+        values = frames.column(raw if converting else typed, column)[at].tolist()
         label = f"{column}:{rule}"
         for row, value in zip(at.tolist(), values, strict=True):
             checks[row].add(label)
-            reasons[row][label] = f"{column}: {reason(rule, value, config)}"
+            if converting or (row, column) not in unconverted:
+                reasons[row][label] = f"{column}: {reason(rule, value, config)}"
     rows = np.asarray(sorted(checks), dtype="int64")
     joined = REASON_SEPARATOR.join
     return (
