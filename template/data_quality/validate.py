@@ -80,7 +80,9 @@ def describe(
     # the conversion (`'n/a' is not a number`), not the null it left behind.
     unconverted = {
         (row, column)
-        for row, column, rule in zip(positions.tolist(), columns.tolist(), rules.tolist())
+        for row, column, rule in zip(
+            positions.tolist(), columns.tolist(), rules.tolist(), strict=True
+        )
         if rule.startswith("type(")
     }
     for column, rule in sorted(set(zip(columns.tolist(), rules.tolist(), strict=True))):

@@ -87,8 +87,8 @@ def test_every_engine_quarantines_the_same_rows_for_the_same_reasons() -> None:
     outcomes = {}
     for engine_name in ENGINES:
         quarantined = to_pandas(validate(as_engine(broken, engine_name), CONFIG).quarantined)
-        reasons = zip(quarantined[ID], quarantined[FAILED_CHECKS], quarantined[REASONS], strict=True)
-        outcomes[engine_name] = sorted(reasons)
+        columns = (quarantined[ID], quarantined[FAILED_CHECKS], quarantined[REASONS])
+        outcomes[engine_name] = sorted(zip(*columns, strict=True))
     assert len(outcomes["pandas"]) == 120
     assert all(outcome == outcomes["pandas"] for outcome in outcomes.values())
 
