@@ -177,9 +177,7 @@ def test_text_in_a_numeric_csv_column_is_quarantined_end_to_end(
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)
-def test_a_table_without_keys_is_validated_by_its_row_ids(
-    tmp_path: Path, engine_name: str
-) -> None:
+def test_a_table_without_keys_is_validated_by_its_row_ids(tmp_path: Path, engine_name: str) -> None:
     """No id, timestamp or entity column: rows are named by their derived ids, the profile has
     no freshness, and the reasons are the same words."""
     keys = ("id_column", "timestamp_column", "entity_column")
