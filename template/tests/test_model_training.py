@@ -178,7 +178,7 @@ def test_a_csv_without_id_and_timestamp_trains_to_a_champion(
     keys = [base[k] for k in ("id_column", "timestamp_column", "entity_column") if base.get(k)]
     root = tmp_path / "own"
     model_settings(root)  # the project files training reads
-    table = generate(base["problem_type"], 1500, seed=11).drop(columns=keys)
+    table = generate(base["problem_type"], 1000, seed=11).drop(columns=keys)
     (root / "data/landing").mkdir(parents=True)
     table.to_csv(root / "data/landing/export.csv", index=False)
     own = {
@@ -191,14 +191,15 @@ def test_a_csv_without_id_and_timestamp_trains_to_a_champion(
     }
     (root / "configs/data.yaml").write_text(yaml.safe_dump(own, sort_keys=False))
     tracking_env(monkeypatch, root)
-    settings = Settings(root=root, overrides={"experiment": FAST_EXPERIMENT})
+    fast = {**FAST_EXPERIMENT, "search": {"n_trials": 2, "timeout_seconds": 600}}
+    settings = Settings(root=root, overrides={"experiment": fast})
     state: dict = {}
-    for step in ("ingest", "validate", "features", "train", "evaluate", "register"):
+    for step in ("ingest", "validate", "features", "train", "evaluate", "explain", "register"):
         run_step(step, settings, state)
 
     assert state["registration"]["aliases"] == ["challenger", "champion"]
     manifest = json.loads((root / "data/features/manifest.json").read_text())
     strategy = "random" if base["problem_type"] == "regression" else "stratified"
     assert manifest["split"]["strategy"] == strategy
-    assert sum(manifest["rows"].values()) == 1500
+    assert sum(manifest["rows"].values()) == 1000
     assert model_inputs(state["training"]["model_uri"]) == list(base["features"])
