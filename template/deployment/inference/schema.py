@@ -72,16 +72,20 @@ class InputSchema:
             for name, spec in contract.features(data_config).items()
         ]
         # The configured keys come first; a key also listed as a feature is taken as the feature.
-        # The id and the timestamp are accepted (and logged) but feed the model only if listed.
+        # A key the model does not take (the id, the timestamp; the entity without aggregates)
+        # is accepted and logged, but may be left out.
+        inputs = set(contract.input_columns(data_config))
         keys = []
         if self.id_column:
             keys.append(Column(self.id_column, "id", nullable=True))
         if self.entity_column:
-            keys.append(Column(self.entity_column, "entity", nullable=False))
+            keys.append(Column(self.entity_column, "entity", self.entity_column not in inputs))
         if self.timestamp_column:
             keys.append(Column(self.timestamp_column, "timestamp", nullable=True))
         listed = {c.name for c in columns}
-        columns = [k for k in keys if k.name not in listed] + columns
+        keys = [k for k in keys if k.name not in listed]
+        self.optional_keys = frozenset(k.name for k in keys if k.name not in inputs)
+        columns = keys + columns
         self.columns: tuple[Column, ...] = tuple(columns)
         self.names: tuple[str, ...] = tuple(c.name for c in columns)
         self._fields = tuple(f"f{i}" for i in range(len(columns)))
@@ -125,14 +129,13 @@ class InputSchema:
 
     def validate_frame(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(accepted rows, rejected rows with a `reason`) under the same rules as the API."""
-        missing = [c.name for c in self.columns if c.role != "id" and c.name not in df.columns]
+        absent = [c.name for c in self.columns if c.name not in df.columns]
+        missing = [name for name in absent if name not in self.optional_keys]
         if missing:
             raise contract.DataContractError(
                 f"input lacks column(s) {', '.join(missing)} required by configs/data.yaml"
             )
-        df = df.reset_index(drop=True)
-        if self.id_column and self.id_column not in df.columns:
-            df = df.assign(**{self.id_column: None})
+        df = df.reset_index(drop=True).assign(**dict.fromkeys(absent))
         reasons = pd.Series("", index=df.index, dtype=object)
         clean: dict[str, Any] = {}
         for column in self.columns:
@@ -227,6 +230,8 @@ def _field(column: Column) -> tuple[Any, Any]:
     if column.role == "id":
         return (Key | None, Field(default=None, alias=column.name))
     if column.role == "entity":
+        if column.nullable:  # not a model input: it may be left out
+            return (Key | None, Field(default=None, alias=column.name))
         return (Key, Field(alias=column.name))
     if column.role == "timestamp":
         return (Timestamp | None, Field(default=None, alias=column.name))
