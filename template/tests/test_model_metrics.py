@@ -13,7 +13,16 @@ import yaml
 from sklearn.dummy import DummyClassifier, DummyRegressor
 
 from models.candidates import estimator, suggest
-from models.metrics import PRIMARY_METRIC, compute_metrics, relative_improvement, score
+from models.metrics import (
+    PRIMARY_METRIC,
+    PROBLEM_TYPES,
+    REGISTRY,
+    compute_metrics,
+    higher_is_better,
+    metrics_for,
+    relative_improvement,
+    score,
+)
 from models.train_step import pick_best
 from models.tuning import SearchResult
 
@@ -98,3 +107,32 @@ def test_search_space_gives_integers_and_floats() -> None:
 def test_unknown_family_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown model family 'forest'"):
         estimator("forest", "regression", {}, seed=0)
+
+
+def test_a_stray_metric_in_the_config_is_an_error_at_load(tmp_path: Path) -> None:
+    """A metric the trainer cannot compute fails when configs/experiment.yaml is read, naming
+    the metric, the file and the choices, before any data is read or model tuned."""
+    from deployment.project import Settings
+    from models.metrics import MetricError
+
+    config = tmp_path / "experiment.yaml"
+    problem = EXPERIMENT["problem_type"]
+    for stray in ("brier", "f1_weighted", "mape"):
+        config.write_text(yaml.safe_dump({**EXPERIMENT, "primary_metric": stray}))
+        with pytest.raises(MetricError) as raised:
+            _ = Settings(root=ROOT, experiment_config_path=config).experiment
+        message = str(raised.value)
+        assert f"'{stray}'" in message and str(config) in message and "primary_metric" in message
+        assert ", ".join(metrics_for(problem)) in message
+    other = next(m for m, spec in REGISTRY.items() if problem not in spec.problem_types)
+    config.write_text(yaml.safe_dump({**EXPERIMENT, "primary_metric": other}))
+    with pytest.raises(MetricError, match=f"applies to .*, not {problem}"):
+        _ = Settings(root=ROOT, experiment_config_path=config).experiment
+
+
+def test_every_metric_of_the_registry_is_computed_with_its_direction() -> None:
+    for problem in PROBLEM_TYPES:
+        for name, spec in metrics_for(problem).items():
+            assert spec.name == name and problem in spec.problem_types
+            assert higher_is_better(name) is spec.higher_is_better
+    assert not higher_is_better("rmse") and higher_is_better("roc_auc")

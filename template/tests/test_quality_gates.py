@@ -1,6 +1,7 @@
 """The gate framework and the requirements gate, on this project's own documents."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from models.metrics import metrics_for
 from quality_gates import PHASES
 from quality_gates.core import Context, read_answers, read_config
 from quality_gates.runner import run_phase
@@ -18,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the gate inputs, safe to break."""
-    for rel in ("pyproject.toml", ".copier-answers.yml"):
+    for rel in ("pyproject.toml", ".copier-answers.yml", "configs/experiment.yaml"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, tmp_path / rel)
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
     return tmp_path
@@ -50,6 +53,51 @@ def test_metric_of_another_problem_type_fails(project: Path) -> None:
     assert failing(requirements(project)) == ["metrics fit problem type"]
 
 
+def test_a_metric_the_trainer_cannot_compute_fails_naming_it(project: Path) -> None:
+    """`brier` was once accepted here and never computed: the metric registry decides."""
+    doc = project / "docs/ml-requirements.md"
+    row = "| `brier` | diagnostic | calibration | tracked |\n"
+    doc.write_text(doc.read_text().replace("| metric | role | why | target |\n|---|---|---|---|\n",
+                                           "| metric | role | why | target |\n|---|---|---|---|\n"
+                                           + row))  # fmt: skip
+    result = requirements(project)
+    [check] = [c for c in result["checks"] if c["status"] == "fail"]
+    assert "'brier'" in check["detail"] and "choose one of" in check["detail"]
+
+
+def test_a_target_the_gate_does_not_enforce_fails(project: Path) -> None:
+    """The targets stated are the registry's, which the model_training gate enforces."""
+    doc = project / "docs/ml-requirements.md"
+    text = doc.read_text()
+    first = re.search(r"^\| `([a-z0-9_]+)` \|(.*)\| ([^|]+) \|$", text, re.M)
+    assert first, text
+    metric, target = first.group(1), first.group(3)
+    doc.write_text(text.replace(first.group(0), first.group(0).replace(f"| {target} |", "| >= 0.99 |")))
+    result = requirements(project)
+    [check] = [c for c in result["checks"] if c["status"] == "fail"]
+    assert f"`{metric}` target '>= 0.99'" in check["detail"]
+
+
+def test_a_primary_metric_other_than_the_configs_fails(project: Path) -> None:
+    config = project / "configs/experiment.yaml"
+    text = config.read_text()
+    primary = text.split("primary_metric: ", 1)[1].split()[0]
+    other = next(m for m in metrics_for(read_answers(project)["problem_type"]) if m != primary)
+    config.write_text(text.replace(f"primary_metric: {primary}", f"primary_metric: {other}"))
+    result = requirements(project)
+    [check] = [c for c in result["checks"] if c["status"] == "fail"]
+    assert f"primary metric `{primary}`" in check["detail"] and other in check["detail"]
+
+
+def test_a_gate_setting_deleted_from_pyproject_fails_naming_it(project: Path) -> None:
+    """Gate thresholds and settings live only in [tool.quality_gates]: no default in the gates."""
+    ctx = Context(root=project, config=read_config(project), answers=read_answers(project))
+    del ctx.config["requirements"]["documents"]
+    result = run_phase("requirements", ctx)
+    [check] = [c for c in result["checks"] if c["status"] == "fail"]
+    assert "[tool.quality_gates.requirements] has no `documents`" in check["detail"]
+
+
 def test_architecture_that_disagrees_with_the_answers_fails(project: Path) -> None:
     answers = project / ".copier-answers.yml"
     text = answers.read_text()
@@ -65,8 +113,12 @@ def test_missing_section_fails(project: Path) -> None:
 
 
 def test_cli_writes_report_and_exit_code_follows_failures(project: Path) -> None:
-    # The gate package runs with only the standard library: copy it next to the inputs.
+    # The gate package runs with only the standard library: copy it, and the metric registry it
+    # reads, next to the inputs.
     shutil.copytree(ROOT / "quality_gates", project / "quality_gates")
+    (project / "models").mkdir()
+    for module in ("__init__.py", "metrics.py"):
+        shutil.copy(ROOT / "models" / module, project / "models" / module)
     cmd = [sys.executable, "-m", "quality_gates", "--static", "--phase", "requirements"]
     ok = subprocess.run(cmd, cwd=project, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
