@@ -199,9 +199,7 @@ def check_bandit(ctx: Context) -> Check:
     bandit = shutil.which("bandit")
     if bandit is None:
         return Check("bandit", FAIL, "bandit not installed (uv sync installs the dev group)")
-    paths = [
-        p for p in ctx.setting("deployment", "bandit_paths") if (ctx.root / p).exists()
-    ]
+    paths = [p for p in ctx.setting("deployment", "bandit_paths") if (ctx.root / p).exists()]
     result = subprocess.run(
         [bandit, "-r", "-q", "-f", "json", *paths],
         cwd=ctx.root,

@@ -11,7 +11,6 @@ import pytest
 from conftest import ROOT, Trained
 
 from models import metrics
-
 from quality_gates.core import Context, read_answers, read_config
 from quality_gates.model_training import (
     check_beats_baseline,
@@ -60,8 +59,9 @@ def test_a_threshold_deleted_from_pyproject_fails_naming_it(trained: Trained) ->
     result = run_phase("model_training", ctx)
     failed = {c["name"]: c["detail"] for c in result["checks"] if c["status"] == "fail"}
     assert list(failed) == ["beats_baseline"], failed
-    assert "[tool.quality_gates.model_training] has no `min_relative_improvement`" in (
-        failed["beats_baseline"]
+    assert (
+        "[tool.quality_gates.model_training] has no `min_relative_improvement`"
+        in (failed["beats_baseline"])
     )
 
 
