@@ -146,3 +146,33 @@ def test_every_phase_reports_in_order(project: Path) -> None:
     report = json.loads(out.stdout)
     assert list(report) == list(PHASES)
     assert all(r["status"] in {"pass", "fail", "skip"} for r in report.values())
+
+
+def stated(doc: str, pattern: str) -> float:
+    found = re.search(pattern, doc)
+    assert found, f"docs/ml-requirements.md no longer states {pattern!r}"
+    return float(found.group(1))
+
+
+def test_the_requirements_restate_the_gate_thresholds_unchanged() -> None:
+    """The requirements restate a few gate thresholds for their readers; pyproject's
+    [tool.quality_gates] sets them, so a number edited in one place only fails here, by name."""
+    doc = (ROOT / "docs/ml-requirements.md").read_text(encoding="utf-8")
+    config = read_config(ROOT)
+    pairs = {
+        "deployment.p95_ms": (stated(doc, r"latency \(p95 / p99\) \| < ([0-9.]+) ms"), "p95_ms"),
+        "data_pipeline.completeness_min": (
+            stated(doc, r"Completeness per column \| >= ([0-9.]+) %") / 100,
+            "completeness_min",
+        ),
+        "data_pipeline.schema_compliance_min": (
+            stated(doc, r"Schema compliance of accepted rows \| ([0-9.]+) %") / 100,
+            "schema_compliance_min",
+        ),
+    }
+    for name, (in_doc, key) in pairs.items():
+        phase = name.split(".")[0]
+        assert in_doc == pytest.approx(float(config[phase][key])), (
+            f"docs/ml-requirements.md states {in_doc} for {name}, pyproject.toml "
+            f"[tool.quality_gates.{phase}] {key} is {config[phase][key]}"
+        )
