@@ -22,7 +22,7 @@ import pandas as pd
 from prometheus_client import CollectorRegistry, Gauge
 
 from data_ingestion import contract
-from models.metrics import METRICS, relative_improvement
+from models.metrics import metrics_for, relative_improvement
 from monitoring import config, metric_names, prediction_log
 from monitoring.drift_detection.step import read_frame
 from monitoring.textfile import publish
@@ -81,7 +81,7 @@ def metrics_of(problem_type: str, rows: pd.DataFrame, classes: list[str]) -> dic
     """Each metric of the problem type that the logged outputs allow (NaN ones left out)."""
     outputs = _outputs(problem_type, rows, classes)
     values: dict[str, float] = {}
-    for name, fn in METRICS[problem_type].items():
+    for name, fn in metrics_for(problem_type).items():
         try:
             value = fn(outputs)
         except AttributeError:  # e.g. log_loss without logged class probabilities

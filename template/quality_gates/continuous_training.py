@@ -36,12 +36,7 @@ FLOWS: dict[str, tuple[str, str]] = {
     "dagster": ("dagster_defs/definitions.py", SHARED_JOBS),
     "kubeflow": ("kfp_pipelines/pipelines.py", SHARED_JOBS),
 }
-DEFAULT_TESTS = ("tests/test_continuous_training*.py", "tests/test_rollback*.py")
 CT_PIPELINE = "continuous_training"
-
-
-def _config(ctx: Context) -> dict:
-    return ctx.phase_config(PHASE)
 
 
 def check_config(ctx: Context) -> Check:
@@ -138,8 +133,8 @@ def check_flow_loads(ctx: Context) -> Check:
 def check_tests(ctx: Context) -> Check:
     """The trigger, retraining and rollback tests pass."""
     name = "triggers, retraining and rollback tested"
-    patterns = _config(ctx).get("tests", list(DEFAULT_TESTS))
-    timeout = int(_config(ctx).get("tests_timeout_seconds", 900))
+    patterns = ctx.setting(PHASE, "tests")
+    timeout = int(ctx.setting(PHASE, "tests_timeout_seconds"))
     return run_tests(ctx.root, name, matching_files(ctx.root, patterns), timeout)
 
 

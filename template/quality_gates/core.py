@@ -99,8 +99,22 @@ class Context:
     answers: dict[str, str]
     static: bool = False
 
-    def phase_config(self, phase: str) -> dict[str, Any]:
-        return dict(self.config.get(phase, {}))
+    def setting(self, phase: str, key: str) -> Any:
+        """A threshold or setting of `[tool.quality_gates.<phase>]` in pyproject.toml.
+
+        That table is the only place a gate's numbers live: no gate keeps a default of its own,
+        so a deleted key fails the check that needs it, naming the key.
+        """
+        section = self.config.get(phase, {})
+        if key not in section:
+            raise MissingSetting(
+                f"pyproject.toml: [tool.quality_gates.{phase}] has no `{key}`; add it back"
+            )
+        return section[key]
+
+
+class MissingSetting(LookupError):
+    """A gate setting that pyproject.toml's [tool.quality_gates] does not hold."""
 
 
 @dataclass

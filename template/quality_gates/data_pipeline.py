@@ -33,7 +33,6 @@ PHASE = "data_pipeline"
 # id_column and timestamp_column are optional: rows get a content-hash id, and without a
 # timestamp every run reloads the source and the split is not time-based.
 CONTRACT_KEYS = ("source", "target", "features")
-DEFAULT_TESTS = ("tests/test_data_*.py", "tests/test_features*.py")
 RUN_PIPELINE = "run `make pipeline` (or the ingest, validate and features steps) first"
 
 
@@ -41,10 +40,6 @@ def _no_data(name: str, what: str, threshold: float | None = None) -> Check:
     """The check could not run: the pipeline has not produced its input yet."""
     return Check(name, NOT_RUN, f"no pipeline output yet: {what} missing: {RUN_PIPELINE}", None,
                  threshold)  # fmt: skip
-
-
-def _config(ctx: Context) -> dict[str, Any]:
-    return ctx.phase_config(PHASE)
 
 
 def check_data_contract(ctx: Context) -> Check:
@@ -65,7 +60,7 @@ def check_data_contract(ctx: Context) -> Check:
 
 
 def check_data_tests_present(ctx: Context) -> Check:
-    patterns = _config(ctx).get("tests", list(DEFAULT_TESTS))
+    patterns = ctx.setting(PHASE, "tests")
     found = sorted({p for pattern in patterns for p in ctx.root.glob(pattern)})
     if not found:
         return Check("data tests present", FAIL, "no test file matches " + ", ".join(patterns))
@@ -82,7 +77,7 @@ def check_schema_compliance(ctx: Context) -> Check:
     from data_quality.validate import validate
 
     path = ctx.root / "data/validated/data.parquet"
-    threshold = float(_config(ctx).get("schema_compliance_min", 1.0))
+    threshold = float(ctx.setting(PHASE, "schema_compliance_min"))
     if not path.is_file():
         return _no_data("schema compliance", "data/validated/data.parquet", threshold)
     accepted = _read_with_engine(ctx, path)
@@ -98,7 +93,7 @@ def check_completeness(ctx: Context) -> Check:
     from data_quality.profile import completeness
 
     path = ctx.root / "data/validated/data.parquet"
-    threshold = float(_config(ctx).get("completeness_min", 0.95))
+    threshold = float(ctx.setting(PHASE, "completeness_min"))
     if not path.is_file():
         return _no_data("completeness", "data/validated/data.parquet", threshold)
     accepted = _read_with_engine(ctx, path)
@@ -144,8 +139,8 @@ def check_quarantine_reconciles(ctx: Context) -> Check:
 
 
 def check_data_tests(ctx: Context) -> Check:
-    patterns = _config(ctx).get("tests", list(DEFAULT_TESTS))
-    timeout = int(_config(ctx).get("tests_timeout_seconds", 600))
+    patterns = ctx.setting(PHASE, "tests")
+    timeout = int(ctx.setting(PHASE, "tests_timeout_seconds"))
     return run_tests(ctx.root, "data tests pass", matching_files(ctx.root, patterns), timeout)
 
 
@@ -268,7 +263,7 @@ def load_orchestration(ctx: Context) -> tuple[dict[str, Any] | None, str]:
         cwd=ctx.root,
         capture_output=True,
         text=True,
-        timeout=int(_config(ctx).get("orchestration_timeout_seconds", 300)),
+        timeout=int(ctx.setting(PHASE, "orchestration_timeout_seconds")),
     )
     lines = done.stdout.strip().splitlines()
     if done.returncode or not lines:

@@ -14,7 +14,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from quality_gates import container_commands
 from quality_gates.core import (
@@ -50,10 +49,6 @@ def _mode(ctx: Context) -> tuple[bool, bool]:
 
 def _kserve(ctx: Context) -> bool:
     return ctx.answers.get("serving") == "kserve"
-
-
-def _settings(ctx: Context) -> dict[str, Any]:
-    return ctx.phase_config("deployment")
 
 
 def check_artifacts(ctx: Context) -> Check:
@@ -143,7 +138,7 @@ def check_deployment_tests(ctx: Context) -> Check:
         "test_batch.py",
     ]
     tests = [f"tests/{n}" for n in names if (ctx.root / "tests" / n).is_file()]
-    timeout = int(_settings(ctx).get("tests_timeout_seconds", 900))
+    timeout = int(ctx.setting("deployment", "tests_timeout_seconds"))
     check = run_tests(ctx.root, "API and batch tests", tests, timeout)
     check.detail = f"{' '.join(tests)}: {check.detail}"
     return check
@@ -154,7 +149,7 @@ def check_manifests_validate(ctx: Context) -> list[Check]:
 
     tool("kubectl")  # it renders the overlays (kustomize)
     python_tool("kubernetes_validate", "kubernetes-validate")
-    version = str(_settings(ctx).get("kubernetes_version", "1.32.0"))
+    version = str(ctx.setting("deployment", "kubernetes_version"))
     checks = []
     for overlay in hardening.overlays(ctx.root):
         docs = hardening.kustomize(overlay)
@@ -185,7 +180,7 @@ def check_container_commands(ctx: Context) -> Check:
     command/args, the Kubeflow pipelines' components) starts: `--help` exits 0."""
     name = "container commands start"
     modules, problems = container_commands.collect(ctx.root)
-    timeout = int(_settings(ctx).get("command_timeout_seconds", 300))
+    timeout = int(ctx.setting("deployment", "command_timeout_seconds"))
     for module, where in sorted(modules.items()):
         ok, why = container_commands.module_starts(ctx.root, module, timeout)
         if not ok:
@@ -210,7 +205,7 @@ def check_latency(ctx: Context) -> list[Check]:
     _project_importable(ctx)
     server = "kserve_predictor" if _kserve(ctx) else "api"
     latency = importlib.import_module(f"deployment.{server}.latency")
-    requests = int(_settings(ctx).get("load_requests", 300))
+    requests = int(ctx.setting("deployment", "load_requests"))
     result = latency.in_process_latency(ctx.root, requests)
     if not result["ready"]:
         return [Check("api p95 latency", FAIL, f"no model to serve: {result['reason']}")]
@@ -221,16 +216,14 @@ def check_latency(ctx: Context) -> list[Check]:
         f"{requests} single-row requests on {result['model_uri']}; p50 {result['p50_ms']} ms; "
         f"fast path {'on' if result['fast_path'] else 'off'}"
     )
-    threshold = float(_settings(ctx).get("p95_ms", 100))
+    threshold = float(ctx.setting("deployment", "p95_ms"))
     return [measured("api p95 latency", result["p95_ms"], threshold, at_least=False, detail=detail)]
 
 
 def check_bandit(ctx: Context) -> Check:
     """High-severity findings of bandit over the project's packages."""
     bandit = tool("bandit")
-    paths = [
-        p for p in _settings(ctx).get("bandit_paths", ["deployment"]) if (ctx.root / p).exists()
-    ]
+    paths = [p for p in ctx.setting("deployment", "bandit_paths") if (ctx.root / p).exists()]
     result = subprocess.run(
         [bandit, "-r", "-q", "-f", "json", *paths],
         cwd=ctx.root,
@@ -244,7 +237,7 @@ def check_bandit(ctx: Context) -> Check:
         return Check("bandit", FAIL, f"bandit did not report: {result.stderr.strip()[-300:]}")
     high = [i for i in issues if i["issue_severity"] == "HIGH"]
     where = "; ".join(f"{i['filename']}:{i['line_number']} {i['test_id']}" for i in high[:5])
-    limit = int(_settings(ctx).get("max_high_findings", 0))
+    limit = int(ctx.setting("deployment", "max_high_findings"))
     detail = f"{len(issues)} findings in {', '.join(paths)}, {len(high)} high" + (
         f": {where}" if where else ""
     )

@@ -33,10 +33,6 @@ PROMQL_WORDS = {
 }  # fmt: skip
 
 
-def _config(ctx: Context) -> dict:
-    return ctx.phase_config(PHASE)
-
-
 def _yaml_files(root: Path, folder: str) -> list[Path]:
     return sorted((root / MONITORING / folder).rglob("*.yml"))
 
@@ -227,7 +223,7 @@ def check_dashboards_parse(ctx: Context) -> Check:
 
 def _promtool(ctx: Context) -> str:
     """promtool's path (configured or on PATH); raises ToolMissing with the install command."""
-    return tool("promtool", _config(ctx).get("promtool") or None)
+    return tool("promtool", ctx.setting(PHASE, "promtool") or None)
 
 
 def _run(argv: list[str], cwd: Path) -> tuple[bool, str]:
@@ -354,9 +350,9 @@ def check_dashboards_schema(ctx: Context) -> Check:
 def check_drift_detection(ctx: Context) -> Check:
     """The drift tests pass: a drifted sample is flagged, an undrifted one passes."""
     name = "drift detection separates drifted from clean data"
-    tests = _config(ctx).get("drift_tests", ["tests/test_monitoring_drift.py"])
+    tests = ctx.setting(PHASE, "drift_tests")
     files = [t for t in tests if (ctx.root / t).is_file()]
-    timeout = int(_config(ctx).get("tests_timeout_seconds", 600))
+    timeout = int(ctx.setting(PHASE, "tests_timeout_seconds"))
     return run_tests(ctx.root, name, files, timeout)
 
 

@@ -5,31 +5,9 @@ from __future__ import annotations
 
 import re
 
+from models.metrics import REGISTRY, MetricError, metric_for, metrics_for
 from quality_gates.core import FAIL, PASS, Check, Context, PhaseGate
 
-# ML metrics that fit each problem type; the requirements name them in backticks.
-METRICS = {
-    "binary_classification": {
-        "roc_auc",
-        "pr_auc",
-        "f1",
-        "precision",
-        "recall",
-        "accuracy",
-        "log_loss",
-        "brier",
-    },
-    "multiclass_classification": {
-        "f1_macro",
-        "f1_weighted",
-        "accuracy",
-        "balanced_accuracy",
-        "log_loss",
-        "roc_auc_ovr",
-    },
-    "regression": {"rmse", "mae", "r2", "mape", "median_ae"},
-}
-ALL_METRICS = set().union(*METRICS.values())
 REQUIRED_SECTIONS = (
     "## ML metrics",
     "## Business metrics",
@@ -59,7 +37,7 @@ def _section(text: str, heading: str) -> str:
 
 def check_documents(ctx: Context) -> list[Check]:
     checks = []
-    for rel in ctx.phase_config("requirements").get("documents", []):
+    for rel in ctx.setting("requirements", "documents"):
         path = ctx.root / rel
         size = path.stat().st_size if path.is_file() else 0
         ok = size > 200
@@ -82,28 +60,67 @@ def check_requirement_sections(ctx: Context) -> Check:
     return Check("requirement sections", PASS, "ML, business, operational, data-quality")
 
 
+# A row of the ML metrics table: | `name` | role | why | target |
+METRIC_ROW = re.compile(r"^\|\s*`([a-z0-9_]+)`\s*\|[^|]*\|[^|]*\|\s*([^|]*?)\s*\|", re.M)
+
+
+def _configured_primary(ctx: Context) -> str | None:
+    path = ctx.root / "configs/experiment.yaml"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    found = re.search(r"^primary_metric:\s*([a-z0-9_]+)", text, re.M)
+    return found.group(1) if found else None
+
+
 def check_metrics_fit_problem(ctx: Context) -> Check:
+    """The ML metrics of docs/ml-requirements.md are the metric registry's (models/metrics.py):
+    each one computed for the problem type, each target the one the model_training gate enforces,
+    and the primary metric the one configs/experiment.yaml selects on."""
+    name = "metrics fit problem type"
     problem = ctx.answers.get("problem_type", "")
-    allowed = METRICS.get(problem)
-    if allowed is None:
-        return Check("metrics fit problem type", FAIL, f"unknown problem_type {problem!r}")
+    try:
+        registry = metrics_for(problem)
+    except MetricError as exc:
+        return Check(name, FAIL, str(exc))
     path = ctx.root / "docs/ml-requirements.md"
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     section = _section(text, "## ML metrics")
-    named = set(re.findall(r"`([a-z0-9_]+)`", section)) & ALL_METRICS
+    rows = dict(METRIC_ROW.findall(section))
+    if not rows:
+        return Check(name, FAIL, "docs/ml-requirements.md: no ML metric in the metrics table")
+    # Metrics named in the prose count too: the registry's metrics of other problem types.
+    mentioned = set(re.findall(r"`([a-z0-9_]+)`", section)) & set(REGISTRY)
+    problems = []
+    for metric in sorted(mentioned - set(rows)):
+        try:
+            metric_for(problem, metric, "docs/ml-requirements.md")
+        except MetricError as exc:
+            problems.append(str(exc))
+    for metric, target in rows.items():
+        try:
+            expected = metric_for(problem, metric, "docs/ml-requirements.md").target_text
+        except MetricError as exc:
+            problems.append(str(exc))
+            continue
+        if target != expected:
+            problems.append(
+                f"docs/ml-requirements.md: `{metric}` target {target!r} is not the one the "
+                f"model_training gate enforces ({expected!r}); set targets in models/metrics.py"
+            )
+    unstated = [m for m, spec in registry.items() if spec.target is not None and m not in rows]
+    if unstated:
+        problems.append(f"targets of {', '.join(unstated)} (models/metrics.py) not stated")
     primary = re.search(r"[Pp]rimary metric[^`]*`([a-z0-9_]+)`", section)
-    wrong = sorted(named - allowed)
-    if not named:
-        return Check("metrics fit problem type", FAIL, "no ML metric named")
-    if wrong:
-        return Check("metrics fit problem type", FAIL, f"{', '.join(wrong)} do not fit {problem}")
-    if not primary or primary.group(1) not in allowed:
-        return Check("metrics fit problem type", FAIL, "no primary metric that fits " + problem)
-    return Check(
-        "metrics fit problem type",
-        PASS,
-        f"primary {primary.group(1)}; {len(named)} metrics fit {problem}",
-    )
+    configured = _configured_primary(ctx)
+    if not primary or primary.group(1) not in registry:
+        problems.append(f"no primary metric that fits {problem}")
+    elif configured != primary.group(1):
+        problems.append(
+            f"primary metric `{primary.group(1)}` is not configs/experiment.yaml's "
+            f"primary_metric ({configured})"
+        )
+    if problems:
+        return Check(name, FAIL, "; ".join(problems))
+    return Check(name, PASS, f"primary {primary.group(1)}; {len(rows)} metrics fit {problem}")
 
 
 def _kserve(ctx: Context) -> bool:

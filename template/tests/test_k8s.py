@@ -20,7 +20,7 @@ ANSWERS = read_answers(ROOT)
 SERVES = ANSWERS.get("deployment_mode", "realtime") in ("realtime", "hybrid")
 BATCHES = ANSWERS.get("deployment_mode", "realtime") in ("batch", "hybrid")
 KSERVE = ANSWERS.get("serving") == "kserve"
-VERSION = str(read_config(ROOT).get("deployment", {}).get("kubernetes_version", "1.32.0"))
+VERSION = str(read_config(ROOT)["deployment"]["kubernetes_version"])
 EXPECTED_OVERLAYS = {
     "quick": ["dev"],
     "standard": ["dev", "prod"],

@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, Trained
 
-from models.metrics import METRICS, PRIMARY_METRIC
+from models import metrics
 from quality_gates.core import Context, read_answers, read_config
 from quality_gates.model_training import (
     check_beats_baseline,
     check_cv_stability,
     check_experiment_config,
-    check_requirements_metrics,
+    check_metric_targets,
     check_tracked_in_mlflow,
 )
 from quality_gates.runner import run_phase
-
-
-def write_requirements(root: Path) -> Path:
-    """A docs/ml-requirements.md naming the metrics the models compute (the project's own is
-    judged by `make gates`, not read by the tests)."""
-    problem = read_answers(ROOT)["problem_type"]
-    table = "".join(f"| `{m}` | agreed |\n" for m in METRICS[problem])
-    doc = root / "docs/ml-requirements.md"
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(
-        f"## ML metrics\n\nPrimary metric: `{PRIMARY_METRIC[problem]}`.\n\n"
-        f"| metric | target |\n|---|---|\n{table}\n## Business metrics\n"
-    )
-    return doc
 
 
 def context(root: Path, **thresholds: float) -> Context:
@@ -41,7 +29,6 @@ def context(root: Path, **thresholds: float) -> Context:
 
 
 def test_gate_passes_after_the_pipeline(trained: Trained) -> None:
-    write_requirements(trained.settings.root)
     result = run_phase("model_training", context(trained.settings.root))
     assert result["status"] == "pass", result
     names = [c["name"] for c in result["checks"]]
@@ -51,8 +38,8 @@ def test_gate_passes_after_the_pipeline(trained: Trained) -> None:
         "cv stability",
         "explainability artifacts",
         "run tracked in MLflow",
+        "metric targets",
         "model card",
-        "requirements name the computed metrics",
     ]
 
 
@@ -65,11 +52,43 @@ def test_thresholds_come_from_the_gate_config(trained: Trained) -> None:
     assert beats.value == round(evaluation["relative_improvement"], 4)
 
 
+def test_a_threshold_deleted_from_pyproject_fails_naming_it(trained: Trained) -> None:
+    """The gates keep no defaults: [tool.quality_gates] is the only place a threshold lives."""
+    ctx = context(trained.settings.root)
+    del ctx.config["model_training"]["min_relative_improvement"]
+    result = run_phase("model_training", ctx)
+    failed = {c["name"]: c["detail"] for c in result["checks"] if c["status"] == "fail"}
+    assert list(failed) == ["beats_baseline"], failed
+    assert (
+        "[tool.quality_gates.model_training] has no `min_relative_improvement`"
+        in (failed["beats_baseline"])
+    )
+
+
+def test_targets_come_from_the_metric_registry(
+    trained: Trained, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = context(trained.settings.root)
+    problem = trained.state["training"]["problem_type"]
+    assert check_metric_targets(ctx).status == "pass"
+    name = trained.state["training"]["primary_metric"]
+    measured = trained.state["evaluation"]["model"][name]
+    spec = metrics.REGISTRY[name]
+    # A target just out of reach of the measured value: the gate names the metric and target.
+    out_of_reach = measured * (1.1 if spec.higher_is_better else 0.9) + (
+        0.01 if spec.higher_is_better else -0.01
+    )
+    monkeypatch.setitem(metrics.REGISTRY, name, dataclasses.replace(spec, target=out_of_reach))
+    assert problem in spec.problem_types
+    check = check_metric_targets(ctx)
+    assert check.status == "fail" and name in check.detail
+    assert metrics.REGISTRY[name].target_text in check.detail
+
+
 def test_without_a_model_the_phase_is_incomplete_never_pass(tmp_path: Path) -> None:
     for rel in ("pyproject.toml", ".copier-answers.yml", "configs/experiment.yaml"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, tmp_path / rel)
-    write_requirements(tmp_path)
     result = run_phase("model_training", context(tmp_path))
     assert result["status"] == "incomplete", result
     static, *full = result["checks"]
@@ -78,22 +97,6 @@ def test_without_a_model_the_phase_is_incomplete_never_pass(tmp_path: Path) -> N
     assert [c["name"] for c in unrun] == [c["name"] for c in full[:5]]
     assert all("no model yet" in c["detail"] and "make pipeline" in c["detail"] for c in unrun)
     assert result["counts"]["not_run"] == 5
-
-
-def test_requirements_that_name_other_metrics_fail(tmp_path: Path) -> None:
-    problem = read_answers(ROOT)["problem_type"]
-    (tmp_path / ".copier-answers.yml").write_text(f"problem_type: {problem}\n")
-    doc = write_requirements(tmp_path)
-    table = "".join(f"| `{m}` | agreed |\n" for m in METRICS[problem])
-    ctx = Context(root=tmp_path, config={}, answers=read_answers(tmp_path))
-    assert check_requirements_metrics(ctx).status == "pass"
-    doc.write_text(doc.read_text().replace("Primary metric: `", "Primary metric: `x"))
-    check = check_requirements_metrics(ctx)
-    assert check.status == "fail" and "primary metric" in check.detail
-    doc.write_text(doc.read_text().replace(table, table.splitlines()[0] + "\n"))
-    assert "the ML metrics table names" in check_requirements_metrics(ctx).detail
-    doc.unlink()
-    assert check_requirements_metrics(ctx).status == "fail"
 
 
 def test_static_check_rejects_a_metric_of_another_problem(tmp_path: Path) -> None:
@@ -109,6 +112,20 @@ def test_static_check_rejects_a_metric_of_another_problem(tmp_path: Path) -> Non
     config.write_text(text.replace(f"primary_metric: {primary}", f"primary_metric: {wrong}"))
     check = check_experiment_config(context(tmp_path))
     assert check.status == "fail" and wrong in check.detail
+
+
+def test_a_metric_the_trainer_cannot_compute_no_longer_passes(tmp_path: Path) -> None:
+    """`brier` was once allowed by the gates but never computed: the registry has no such metric."""
+    for rel in ("pyproject.toml", ".copier-answers.yml", "configs/experiment.yaml"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / rel, tmp_path / rel)
+    config = tmp_path / "configs/experiment.yaml"
+    text = config.read_text()
+    primary = text.split("primary_metric: ", 1)[1].split()[0]
+    config.write_text(text.replace(f"primary_metric: {primary}", "primary_metric: brier"))
+    check = check_experiment_config(context(tmp_path))
+    assert check.status == "fail"
+    assert "'brier'" in check.detail and primary in check.detail  # the metric and the choices
 
 
 def test_a_run_missing_from_the_store_fails(trained: Trained, tmp_path: Path) -> None:

@@ -13,15 +13,17 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 
 from models.candidates import estimator, suggest
 from models.metrics import (
-    METRICS,
     PRIMARY_METRIC,
+    PROBLEM_TYPES,
+    REGISTRY,
     compute_metrics,
+    higher_is_better,
+    metrics_for,
     relative_improvement,
     score,
 )
 from models.train_step import pick_best
 from models.tuning import SearchResult
-from quality_gates.requirements import METRICS as REQUIRED_METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = yaml.safe_load((ROOT / "configs/experiment.yaml").read_text(encoding="utf-8"))
@@ -35,8 +37,8 @@ def test_relative_improvement_follows_the_metric_direction() -> None:
 
 
 def test_the_metrics_fit_the_problem_type() -> None:
-    """What the models compute is what the requirements gate accepts for the problem type; the
-    project's own docs/ml-requirements.md is held to it by the model_training gate."""
+    """What the models compute is the registry's metrics for the problem type; the project's own
+    docs/ml-requirements.md is held to the registry by the requirements gate."""
     problem = EXPERIMENT["problem_type"]
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"x": rng.normal(size=60)})
@@ -48,7 +50,7 @@ def test_the_metrics_fit_the_problem_type() -> None:
         y = pd.Series(rng.choice(labels, size=60))
         model = DummyClassifier(strategy="prior").fit(X, y)
     computed = set(compute_metrics(problem, model, X, y))
-    assert computed == set(METRICS[problem]) and computed <= REQUIRED_METRICS[problem]
+    assert computed == set(metrics_for(problem))
     assert EXPERIMENT["primary_metric"] == PRIMARY_METRIC[problem] in computed
 
 
@@ -103,3 +105,32 @@ def test_search_space_gives_integers_and_floats() -> None:
 def test_unknown_family_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown model family 'forest'"):
         estimator("forest", "regression", {}, seed=0)
+
+
+def test_a_stray_metric_in_the_config_is_an_error_at_load(tmp_path: Path) -> None:
+    """A metric the trainer cannot compute fails when configs/experiment.yaml is read, naming
+    the metric, the file and the choices, before any data is read or model tuned."""
+    from deployment.project import Settings
+    from models.metrics import MetricError
+
+    config = tmp_path / "experiment.yaml"
+    problem = EXPERIMENT["problem_type"]
+    for stray in ("brier", "f1_weighted", "mape"):
+        config.write_text(yaml.safe_dump({**EXPERIMENT, "primary_metric": stray}))
+        with pytest.raises(MetricError) as raised:
+            _ = Settings(root=ROOT, experiment_config_path=config).experiment
+        message = str(raised.value)
+        assert f"'{stray}'" in message and str(config) in message and "primary_metric" in message
+        assert ", ".join(metrics_for(problem)) in message
+    other = next(m for m, spec in REGISTRY.items() if problem not in spec.problem_types)
+    config.write_text(yaml.safe_dump({**EXPERIMENT, "primary_metric": other}))
+    with pytest.raises(MetricError, match=f"applies to .*, not {problem}"):
+        _ = Settings(root=ROOT, experiment_config_path=config).experiment
+
+
+def test_every_metric_of_the_registry_is_computed_with_its_direction() -> None:
+    for problem in PROBLEM_TYPES:
+        for name, spec in metrics_for(problem).items():
+            assert spec.name == name and problem in spec.problem_types
+            assert higher_is_better(name) is spec.higher_is_better
+    assert not higher_is_better("rmse") and higher_is_better("roc_auc")

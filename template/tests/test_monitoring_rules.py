@@ -34,7 +34,7 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
 def test_prometheus_config_and_rules_pass_promtool() -> None:
     configs = {p.name for p in gate.config_files(ROOT)}
     assert {"prometheus.yml", "kubernetes.yml"} <= configs
-    check = gate.check_promtool_config(Context(root=ROOT, config={}, answers={}))
+    check = gate.check_promtool_config(Context(root=ROOT, config=read_config(ROOT), answers={}))
     assert check.status == "pass", check.detail
     files = [str(p.relative_to(ROOT)) for p in gate.rule_files(ROOT)]
     done = promtool("check", "rules", *files)
@@ -50,7 +50,7 @@ def test_the_kubernetes_config_is_checked_even_without_kubernetes_discovery(
     shutil.copytree(ROOT / "monitoring", tmp_path / "monitoring")
     path = tmp_path / "monitoring/prometheus/kubernetes.yml"
     original = path.read_text()
-    ctx = Context(root=tmp_path, config={}, answers={})
+    ctx = Context(root=tmp_path, config=read_config(ROOT), answers={})
     assert gate.check_promtool_config(ctx).status == "pass"
     broken = "    honor_labels: true\n    relabel_configs:\n      - action: keepp\n"
     path.write_text(original.replace("    honor_labels: true\n", broken))

@@ -2,6 +2,7 @@
 built here: the project's own documents are judged by `make gates`, never by the tests."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from models.metrics import metrics_for
 from quality_gates import PHASES
 from quality_gates.__main__ import EXIT_FAILED, EXIT_INCOMPLETE, exit_status
 from quality_gates.core import (
@@ -37,13 +39,19 @@ ANSWERS = {
     "orchestrator": "airflow",
     "cloud": "none",
 }
+PRIMARY = "roc_auc"
 FILLER = "This paragraph stands for what the team writes about the project here.\n" * 4
 
 
 def requirements_doc() -> str:
+    """An ML metrics table written from the metric registry, as the rendered document is."""
+    rows = "".join(
+        f"| `{name}` | tracked | {m.why} | {m.target_text} |\n"
+        for name, m in metrics_for(ANSWERS["problem_type"]).items()
+    )
     return (
-        "# ML requirements\n\n## ML metrics\n\nPrimary metric: `roc_auc`.\n\n"
-        "| metric | target |\n|---|---|\n| `roc_auc` | >= 0.75 |\n| `f1` | >= 0.6 |\n\n"
+        f"# ML requirements\n\n## ML metrics\n\nPrimary metric: `{PRIMARY}`.\n\n"
+        f"| metric | role | why | target |\n|---|---|---|---|\n{rows}\n"
         "## Business metrics\n\nChurn caught per month.\n\n"
         "## Operational metrics\n\np95 latency under 100 ms.\n\n"
         "## Data-quality metrics\n\nCompleteness above 95 %.\n\n" + FILLER
@@ -66,6 +74,8 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / ".copier-answers.yml").write_text(
         "".join(f"{k}: {v}\n" for k, v in ANSWERS.items())
     )
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs/experiment.yaml").write_text(f"primary_metric: {PRIMARY}\n")
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "ml-requirements.md").write_text(requirements_doc())
@@ -106,6 +116,52 @@ def test_metric_of_another_problem_type_fails(project: Path) -> None:
     doc = project / "docs/ml-requirements.md"
     doc.write_text(doc.read_text().replace("## ML metrics", "## ML metrics\n\nAlso `r2`."))
     assert failing(requirements(project)) == ["metrics fit problem type"]
+
+
+def test_a_metric_the_trainer_cannot_compute_fails_naming_it(project: Path) -> None:
+    """`brier` was once accepted here and never computed: the metric registry decides."""
+    doc = project / "docs/ml-requirements.md"
+    row = "| `brier` | diagnostic | calibration | tracked |\n"
+    doc.write_text(doc.read_text().replace("| metric | role | why | target |\n|---|---|---|---|\n",
+                                           "| metric | role | why | target |\n|---|---|---|---|\n"
+                                           + row))  # fmt: skip
+    result = requirements(project)
+    [check] = [c for c in result["checks"] if c["status"] == "fail"]
+    assert "'brier'" in check["detail"] and "choose one of" in check["detail"]
+
+
+def test_a_target_the_gate_does_not_enforce_fails(project: Path) -> None:
+    """The targets stated are the registry's, which the model_training gate enforces."""
+    doc = project / "docs/ml-requirements.md"
+    text = doc.read_text()
+    first = re.search(r"^\| `([a-z0-9_]+)` \|(.*)\| ([^|]+) \|$", text, re.M)
+    assert first, text
+    metric, target = first.group(1), first.group(3)
+    edited = first.group(0).replace(f"| {target} |", "| >= 0.99 |")
+    doc.write_text(text.replace(first.group(0), edited))
+    result = requirements(project)
+    [check] = [c for c in result["checks"] if c["status"] == "fail"]
+    assert f"`{metric}` target '>= 0.99'" in check["detail"]
+
+
+def test_a_primary_metric_other_than_the_configs_fails(project: Path) -> None:
+    config = project / "configs/experiment.yaml"
+    text = config.read_text()
+    primary = text.split("primary_metric: ", 1)[1].split()[0]
+    other = next(m for m in metrics_for(read_answers(project)["problem_type"]) if m != primary)
+    config.write_text(text.replace(f"primary_metric: {primary}", f"primary_metric: {other}"))
+    result = requirements(project)
+    [check] = [c for c in result["checks"] if c["status"] == "fail"]
+    assert f"primary metric `{primary}`" in check["detail"] and other in check["detail"]
+
+
+def test_a_gate_setting_deleted_from_pyproject_fails_naming_it(project: Path) -> None:
+    """Gate thresholds and settings live only in [tool.quality_gates]: no default in the gates."""
+    ctx = Context(root=project, config=read_config(project), answers=read_answers(project))
+    del ctx.config["requirements"]["documents"]
+    result = run_phase("requirements", ctx)
+    [check] = [c for c in result["checks"] if c["status"] == "fail"]
+    assert "[tool.quality_gates.requirements] has no `documents`" in check["detail"]
 
 
 def test_architecture_that_disagrees_with_the_answers_fails(project: Path) -> None:

@@ -14,7 +14,11 @@ from monitoring.drift_detection.statistics import ks_p_value
 
 @dataclass(frozen=True)
 class Criteria:
-    """Abort when any is exceeded (defaults follow docs/ml-requirements.md)."""
+    """Abort when any is exceeded (defaults follow docs/ml-requirements.md).
+
+    The one source of the canary limits: the Argo analysis (k8s/analysis-template.yaml) states
+    the same ones, written there by `python -m canary_deployment.argo` and checked by a test.
+    """
 
     max_error_rate: float = 0.001
     max_p99_seconds: float = 0.25
@@ -26,6 +30,11 @@ class Criteria:
     prediction_p_value: float = 0.01
     # Fewer canary requests than this in a step: the analysis cannot judge, the rollout waits.
     min_requests: int = 50
+    # In the cluster Prometheus keeps no per-request scores for a KS test: the Argo analysis
+    # compares the mean prediction of canary and stable pods instead, and aborts above these
+    # (classifiers: absolute change of the mean probability; regression: relative change).
+    max_probability_shift: float = 0.1
+    max_value_shift: float = 0.25
 
 
 @dataclass

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from models.metrics import check_experiment
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -38,9 +40,14 @@ class Settings:
 
     @cached_property
     def experiment(self) -> dict[str, Any]:
-        """configs/experiment.yaml: models, search budget, cross-validation, registry."""
+        """configs/experiment.yaml: models, search budget, cross-validation, registry.
+
+        The primary metric must be one the trainer computes for the problem type (the metric
+        registry, models/metrics.py): a typo fails here, not after an hour of tuning.
+        """
         config = _read_yaml(self.experiment_config_path)
         config.update(self.overrides.get("experiment", {}))
+        check_experiment(config, str(self.experiment_config_path))
         return config
 
     @property
