@@ -62,6 +62,11 @@ class Assigner:
         return self.variants[-1][0]  # rounding: the last bucket belongs to the last variant
 
 
+def variants_of(assigner: Assigner, unit_ids: list[str]) -> list[str | None]:
+    """The variant of each unit (a module-level function, so worker processes can run it)."""
+    return [assigner.variant(u) for u in unit_ids]
+
+
 def check_exclusive(assigners: Iterable[Assigner]) -> None:
     """ValueError when two experiments of one layer own overlapping bucket ranges."""
     by_layer: dict[str, list[Assigner]] = {}

@@ -102,8 +102,10 @@ class Design(_Strict):
     # Share of the layer's buckets this experiment owns (mutually exclusive experiments in one
     # layer own disjoint ranges).
     layer_range: tuple[float, float] = (0.0, 100.0)
-    # Variant name -> allocation percent, summing to 100; the first is the control.
+    # Variant name -> allocation percent, summing to 100.
     variants: dict[str, float]
+    # The variant the others are compared with (in a model test: the champion).
+    control: str
     alpha: float
     power: float
     correction: Literal["holm", "benjamini-hochberg"] = "holm"
@@ -132,18 +134,18 @@ class Design(_Strict):
             raise ValueError(f"every variant needs a positive allocation, got {self.variants}")
         if abs(sum(self.variants.values()) - 100) > 1e-9:
             raise ValueError(f"variant allocations must sum to 100, got {self.variants}")
+        if self.control not in self.variants:
+            raise ValueError(
+                f"control {self.control!r} is not one of the variants {list(self.variants)}"
+            )
         lo, hi = self.layer_range
         if not 0 <= lo < hi <= 100:
             raise ValueError(f"layer_range {self.layer_range} must satisfy 0 <= low < high <= 100")
         return self
 
     @property
-    def control(self) -> str:
-        return next(iter(self.variants))
-
-    @property
     def treatments(self) -> list[str]:
-        return list(self.variants)[1:]
+        return [v for v in self.variants if v != self.control]
 
     @property
     def correction_method(self) -> str:

@@ -56,12 +56,14 @@ def proportion_tests(
     """(p-value, CI low, CI high) of the difference treatment - control, for scalars or arrays
     of experiments at once: the two-proportion z-test with the pooled variance (statsmodels'
     score test without correction is that test) and the Wald interval."""
-    result = test_proportions_2indep(
-        conv_t, n_t, conv_c, n_c, compare="diff", method="score", correction=False
-    )
-    low, high = confint_proportions_2indep(
-        conv_t, n_t, conv_c, n_c, compare="diff", method="wald", alpha=alpha
-    )
+    # statsmodels also computes ratios, undefined for a zero count; the difference is not.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = test_proportions_2indep(
+            conv_t, n_t, conv_c, n_c, compare="diff", method="score", correction=False
+        )
+        low, high = confint_proportions_2indep(
+            conv_t, n_t, conv_c, n_c, compare="diff", method="wald", alpha=alpha
+        )
     p = np.nan_to_num(np.asarray(result.pvalue, dtype="float64"), nan=1.0)
     return p, np.asarray(low), np.asarray(high)
 
