@@ -53,6 +53,13 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
         and a["serving"] != "kserve"
         and a["deployment_mode"] != "batch"
     ),
+    # The experiment's API tests: FastAPI serves the flag-chosen variant (experimentation/).
+    "execution_mode != 'quick' and serving == 'fastapi' and deployment_mode in "
+    "['realtime', 'hybrid']": lambda a: (
+        a["execution_mode"] != "quick"
+        and a["serving"] == "fastapi"
+        and a["deployment_mode"] != "batch"
+    ),
     "serving == 'bentoml' and deployment_mode in ['realtime', 'hybrid']": lambda a: (
         a["serving"] == "bentoml" and a["deployment_mode"] != "batch"
     ),

@@ -6,6 +6,10 @@ simulate  simulated traffic with the configured true lift into the event log, an
           calibration study (A/A false positives, CI coverage, SRM detection):
           reports/experiments/simulation.json; exits 1 when a rate leaves its band.
 analyze   the analysis of the event log: reports/experiments/<name>.{html,json} and MLflow.
+flags     write the flag file the API reads (configs/flags.flagd.json) from the design;
+          --kill-switch off serves every unit the control, on resumes the experiment.
+rollout   the gradual rollout of the treatment (experimentation/rollout.py), on the project
+          where the API runs.
 """
 
 from __future__ import annotations
@@ -80,7 +84,26 @@ def cmd_analyze(design: config.Design, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"design": cmd_design, "simulate": cmd_simulate, "analyze": cmd_analyze}
+def cmd_flags(design: config.Design, args: argparse.Namespace) -> int:
+    from experimentation import flags
+
+    if args.kill_switch is not None and args.flag_file.is_file():
+        flags.set_kill_switch(args.flag_file, args.kill_switch == "on")
+    else:
+        flags.write(args.flag_file, flags.build(design, enabled=args.kill_switch != "off"))
+    problems = flags.check_file(args.flag_file, design)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"written: {args.flag_file}")
+    return 1 if problems else 0
+
+
+COMMANDS = {
+    "design": cmd_design,
+    "simulate": cmd_simulate,
+    "analyze": cmd_analyze,
+    "flags": cmd_flags,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,6 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=Path, default=REPORTS)
     parser.add_argument("--runs", type=int, default=None, help="calibration runs (simulate)")
     parser.add_argument("--no-mlflow", action="store_true", help="analyze without MLflow")
+    parser.add_argument("--flag-file", type=Path, default=Path("configs/flags.flagd.json"))
+    parser.add_argument(
+        "--kill-switch",
+        choices=["on", "off"],
+        default=None,
+        help="flags: turn the experiment on or off (off: everyone gets the control)",
+    )
     args = parser.parse_args(argv)
     args.events = args.events or SIMULATED_EVENTS
     try:

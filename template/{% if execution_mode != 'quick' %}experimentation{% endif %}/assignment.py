@@ -1,27 +1,45 @@
-"""Deterministic, sticky assignment of units to variants.
+"""Deterministic, sticky assignment of units to variants: the same bucketing as the API's
+feature flag, so offline tools (simulation, layers, audits) and the served traffic agree.
 
-A unit's bucket is a hash of (layer, unit id) into 10 000 buckets; experiments in one layer own
-disjoint bucket ranges, so a unit is in at most one of them (mutually exclusive layers). Inside
-its experiment, a second hash salted per experiment picks the variant by the allocation. The
-hashes are SHA-256 (not Python's `hash`, which is salted per process), so every process, host and
-restart assigns a unit the same way; changing an experiment's salt reshuffles its units.
+Bucketing is flagd's `fractional` operator (MurmurHash3 of a key, split by integer weights),
+called here as a library function; `experimentation.flags` writes the same keys into the flag
+file. Two hashes decide a unit:
+- layer membership: key `layer:<layer>:<unit>`; experiments of one layer own disjoint ranges of
+  it, so a unit is in at most one of them (mutually exclusive layers);
+- the variant inside the experiment: key `<experiment>:<salt>:<unit>`, weights = allocation.
+The hash depends only on the key (not on Python's per-process `hash` seed): every process,
+host and restart assigns a unit the same way. A new salt reshuffles the experiment's units.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from openfeature.contrib.tools.flagd.core.targeting.custom_ops import fractional
+
 from experimentation.config import Design
 
-BUCKETS = 10_000
+# Weights are integers: percents in basis points allow allocations such as 0.5 %.
+SCALE = 100
 
 
-def bucket(key: str, buckets: int = BUCKETS) -> int:
-    """A uniform bucket in [0, buckets) from the first 8 bytes of SHA-256(key)."""
-    digest = hashlib.sha256(key.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % buckets
+def weights(parts: Iterable[tuple[str, float]]) -> list[list[str | int]]:
+    """flagd `fractional` arguments from (name, percent) pairs; zero weights are dropped."""
+    return [[name, round(percent * SCALE)] for name, percent in parts if round(percent * SCALE)]
+
+
+def layer_key_prefix(layer: str) -> str:
+    return f"layer:{layer}:"
+
+
+def variant_key_prefix(experiment: str, salt: str) -> str:
+    return f"{experiment}:{salt}:"
+
+
+def layer_parts(layer_range: tuple[float, float]) -> list[tuple[str, float]]:
+    lo, hi = layer_range
+    return [("below", lo), ("in", hi - lo), ("above", 100 - hi)]
 
 
 @dataclass(frozen=True)
@@ -31,8 +49,8 @@ class Assigner:
     experiment: str
     salt: str
     layer: str
-    layer_range: tuple[float, float]  # percent of the layer's buckets
-    variants: tuple[tuple[str, float], ...]  # (name, percent), control first
+    layer_range: tuple[float, float]  # percent of the layer's units
+    variants: tuple[tuple[str, float], ...]  # (name, percent)
 
     @classmethod
     def from_design(cls, design: Design) -> Assigner:
@@ -45,21 +63,17 @@ class Assigner:
         )
 
     def in_experiment(self, unit_id: str) -> bool:
-        lo, hi = self.layer_range
-        b = bucket(f"layer:{self.layer}:{unit_id}")
-        return lo * BUCKETS / 100 <= b < hi * BUCKETS / 100
+        if self.layer_range == (0.0, 100.0):
+            return True
+        key = layer_key_prefix(self.layer) + unit_id
+        return fractional({}, key, *weights(layer_parts(self.layer_range))) == "in"
 
     def variant(self, unit_id: str) -> str | None:
         """The unit's variant, or None when the layer gives the unit to another experiment."""
         if not self.in_experiment(unit_id):
             return None
-        b = bucket(f"{self.experiment}:{self.salt}:{unit_id}")
-        edge = 0.0
-        for name, percent in self.variants:
-            edge += percent * BUCKETS / 100
-            if b < edge:
-                return name
-        return self.variants[-1][0]  # rounding: the last bucket belongs to the last variant
+        key = variant_key_prefix(self.experiment, self.salt) + unit_id
+        return fractional({}, key, *weights(self.variants))
 
 
 def variants_of(assigner: Assigner, unit_ids: list[str]) -> list[str | None]:
@@ -68,7 +82,7 @@ def variants_of(assigner: Assigner, unit_ids: list[str]) -> list[str | None]:
 
 
 def check_exclusive(assigners: Iterable[Assigner]) -> None:
-    """ValueError when two experiments of one layer own overlapping bucket ranges."""
+    """ValueError when two experiments of one layer own overlapping ranges."""
     by_layer: dict[str, list[Assigner]] = {}
     for a in assigners:
         by_layer.setdefault(a.layer, []).append(a)
@@ -85,7 +99,8 @@ def check_exclusive(assigners: Iterable[Assigner]) -> None:
 class ExposureDeduplicator:
     """Remembers which (unit, experiment) pairs were already exposed in this process, so each
     logs one exposure event. Bounded: past `max_entries` the oldest half is forgotten (a unit
-    seen again much later logs a second exposure, which the analysis de-duplicates by unit)."""
+    seen again much later logs a second exposure, which the analysis de-duplicates by unit;
+    so do several API workers that each see the unit first)."""
 
     def __init__(self, max_entries: int = 1_000_000) -> None:
         self.max_entries = max_entries

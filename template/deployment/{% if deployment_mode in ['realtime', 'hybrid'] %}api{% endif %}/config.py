@@ -65,11 +65,24 @@ class ServingConfig:
     model_retry_seconds: float = 30.0
     # Watch the registry alias: 0 (the default) is off. See model_state.py for why.
     model_poll_seconds: float = 0.0
+    # The experiment's flagd flag file (experimentation/; standard and enterprise projects):
+    # None serves the model alone, without flags or experiment events.
+    flag_file: Path | None = None
+    flag_reload_seconds: float = 1.0
+    experiment_events_dir: Path | None = None
 
     @classmethod
     def from_env(cls, settings: Any, env: Mapping[str, str] | None = None) -> ServingConfig:
         env = os.environ if env is None else env
         log_dir = env.get("PREDICTION_LOG_DIR", str(settings.data_dir / "predictions" / "online"))
+        # FLAG_FILE="" turns the experiment off; unset, the project's flag file if it has one.
+        flags = env.get("FLAG_FILE")
+        if flags is None:
+            default_flags = settings.root / "configs" / "flags.flagd.json"
+            flags = str(default_flags) if default_flags.is_file() else ""
+        events_dir = env.get("EXPERIMENT_EVENTS_DIR") or str(
+            settings.data_dir / "experiments" / "events"
+        )
         return cls(
             model_uri=env.get("MODEL_URI") or model_uri(settings),
             tracking_uri=env.get("MLFLOW_TRACKING_URI") or settings.tracking_uri,
@@ -81,4 +94,7 @@ class ServingConfig:
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             model_retry_seconds=_float(env, "MODEL_RETRY_SECONDS", 30.0),
             model_poll_seconds=_float(env, "MODEL_POLL_SECONDS", 0.0),
+            flag_file=Path(flags) if flags else None,
+            flag_reload_seconds=_float(env, "FLAG_RELOAD_SECONDS", 1.0),
+            experiment_events_dir=Path(events_dir),
         )
