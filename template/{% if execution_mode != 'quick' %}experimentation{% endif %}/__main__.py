@@ -15,6 +15,7 @@ rollout   the gradual rollout of the treatment (experimentation/rollout.py), on 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import sys
@@ -25,6 +26,7 @@ from experimentation import config
 
 REPORTS = Path("reports/experiments")
 SIMULATED_EVENTS = Path("data/experiments/simulated")
+API_EVENTS = Path("data/experiments/events")  # deployment/api/config.py EXPERIMENT_EVENTS_DIR
 
 
 def _dump(path: Path, payload: Any) -> None:
@@ -98,12 +100,28 @@ def cmd_flags(design: config.Design, args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_rollout(design: config.Design, args: argparse.Namespace) -> int:
+    from deployment.project import Settings
+    from experimentation.rollout import EventSource, rollout
+
+    source = EventSource(design, args.events, interval=args.interval)
+    result = rollout(Settings(), design, args.flag_file, source, args.reports / "rollout.json")
+    print(
+        f"rollout {result.status} at {result.weight:g} %"
+        + (f": {result.reason}" if result.reason else "")
+    )
+    return 0 if result.status == "promoted" else 1
+
+
 COMMANDS = {
     "design": cmd_design,
     "simulate": cmd_simulate,
     "analyze": cmd_analyze,
     "flags": cmd_flags,
 }
+# The rollout needs the API (rendered with deployment/api: real-time and hybrid projects).
+if importlib.util.find_spec("experimentation.rollout") is not None:
+    COMMANDS["rollout"] = cmd_rollout
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         help="flags: turn the experiment on or off (off: everyone gets the control)",
     )
     args = parser.parse_args(argv)
-    args.events = args.events or SIMULATED_EVENTS
+    if args.events is None:  # the rollout watches the API's events; the others the simulation's
+        args.events = API_EVENTS if args.command == "rollout" else SIMULATED_EVENTS
     try:
         design = config.load(args.config)
     except config.ConfigError as exc:

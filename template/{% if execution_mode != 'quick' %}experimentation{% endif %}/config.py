@@ -70,7 +70,7 @@ class Rollout(_Strict):
     max_error_rate: float = Field(0.001, ge=0, lt=1)
     # The treatment's p95 latency may exceed the control's by at most this fraction.
     p95_latency_margin: float = Field(0.10, ge=0)
-    min_units_per_step: int = Field(200, gt=0)
+    min_requests_per_step: int = Field(200, gt=0)
 
     @field_validator("steps")
     @classmethod
