@@ -149,7 +149,7 @@ def render_html(analysis: Analysis) -> str:
     srm_ = analysis.srm
     expected = ", ".join(f"{k}: {v:.0f}" for k, v in srm_["expected"].items())
     srm_text = (
-        f"observed {srm_['observed']}, expected {{{expected}}}, "
+        f"observed {srm_['observed']}, expected ({expected}), "
         f"chi-square p = {srm_['p_value']:.3g} (alert below {srm_['threshold']})"
     )
     parts = [
