@@ -318,6 +318,7 @@ PROJECT_PACKAGES = (
     "monitoring",
     "continuous_training",
     "canary_deployment",
+    "experimentation",
     "rollback",
     "airflow_dags",
     "eda_notebooks",
