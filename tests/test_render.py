@@ -60,6 +60,10 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
         and a["serving"] == "fastapi"
         and a["deployment_mode"] != "batch"
     ),
+    # Inside bench/ (itself conditional): the experiment's overhead benchmark, FastAPI only.
+    "execution_mode != 'quick' and serving == 'fastapi'": lambda a: (
+        a["execution_mode"] != "quick" and a["serving"] == "fastapi"
+    ),
     "serving == 'bentoml' and deployment_mode in ['realtime', 'hybrid']": lambda a: (
         a["serving"] == "bentoml" and a["deployment_mode"] != "batch"
     ),
