@@ -93,15 +93,19 @@ def units_needed(metric: Metric, alpha: float, power: float, ratio: float) -> tu
 def power_at(metric: Metric, alpha: float, control_units: float, ratio: float) -> float:
     if control_units < 2:
         return 0.0
-    return float(
-        _power_model(metric).power(
-            effect_size=effect_size(metric),
-            nobs1=control_units,
-            alpha=alpha,
-            ratio=ratio,
-            alternative="two-sided",
-        )
-    )
+    kwargs = {
+        "effect_size": effect_size(metric),
+        "nobs1": control_units,
+        "alpha": alpha,
+        "ratio": ratio,
+        "alternative": "two-sided",
+    }
+    power = float(_power_model(metric).power(**kwargs))
+    if math.isnan(power):
+        # scipy's noncentral t gives nan at tens of thousands of degrees of freedom, where the
+        # t-test is the z-test: use the normal power there.
+        power = float(NormalIndPower().power(**kwargs))
+    return power
 
 
 def plan(design: Design) -> DesignPlan:
