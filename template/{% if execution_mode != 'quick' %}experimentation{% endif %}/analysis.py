@@ -3,7 +3,8 @@ monitoring, segments, and a go / no-go / keep-running decision with its reasons.
 
 Decision rules, in order:
 1. an SRM (p < srm_p_value) blocks any winner: no-go until the assignment is fixed;
-2. a guardrail significantly worse (at alpha) in a treatment: no-go for it;
+2. a guardrail significantly worse in a treatment (corrected over guardrails x treatments):
+   no-go for it;
 3. primary metrics, corrected (Holm or Benjamini-Hochberg) over metrics x treatments. Before
    the planned runtime only the always-valid (mSPRT) p-values may stop the test; at or after
    it the fixed-horizon p-values decide. Any primary significantly worse: no-go; at least one
@@ -184,10 +185,14 @@ def analyse(design: Design, frame: UnitFrame, seed: int = 0) -> Analysis:
         for treatment in design.treatments:
             c = compare(metric, treatment, design.control, units, design.alpha)
             if c is not None:
-                row = c.to_dict()
-                row["harm"] = bool(c.p_value < design.alpha and _worse(metric, c.difference))
-                out.guardrails.append(row)
+                out.guardrails.append(c.to_dict())
                 out.posteriors.append(posterior(metric, c, seed).to_dict())
+    # Guardrails are their own family: corrected together, so that watching several of them
+    # does not multiply false alarms.
+    _correct(out.guardrails, "p_value", design)
+    for row in out.guardrails:
+        worse = _worse(design.metric(row["metric"]), row["difference"])
+        row["harm"] = bool(row["p_value_significant"] and worse)
     out.segments = segments(design, units)
     out.decision, out.reasons = decide(design, out, srm_result)
     return out
@@ -235,7 +240,8 @@ def decide(design: Design, out: Analysis, srm_result: srm.SrmResult) -> tuple[st
     for g in harmed:
         reasons.append(
             f"guardrail {g['metric']} worse in {g['treatment']}: {g['control_mean']:.4g} -> "
-            f"{g['treatment_mean']:.4g} (p = {g['p_value']:.2g} < {design.alpha})"
+            f"{g['treatment_mean']:.4g} (p = {g['p_value']:.2g}, {design.correction}-adjusted "
+            f"{g['p_value_adjusted']:.2g} < {design.alpha})"
         )
     reached = out.days_observed >= out.planned_days
     key = "p_value" if reached else "always_valid_p"
