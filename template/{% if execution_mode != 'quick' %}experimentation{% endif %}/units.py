@@ -89,6 +89,7 @@ def _metric_values(
 def metric_outcome_times(frame: UnitFrame, metric: Metric) -> pd.Series:
     """When each unit's post-period outcome of `metric` first arrived (NaT: none yet)."""
     if frame.outcomes.empty or metric.source != "outcome":
-        return pd.Series(pd.NaT, index=frame.units["unit_id"])
+        # Event timestamps are UTC: NaT of the same type compares with them.
+        return pd.Series(pd.NaT, index=frame.units["unit_id"], dtype="datetime64[us, UTC]")
     rows = frame.outcomes[frame.outcomes["metric"] == metric.name]
     return rows.groupby("unit_id")["timestamp"].min().reindex(frame.units["unit_id"])
