@@ -53,6 +53,20 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "orchestrator == 'kubeflow'": lambda a: a["orchestrator"] == "kubeflow",
     "data_source == 'files'": lambda a: a["data_source"] == "files",
     "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
+    "has_experimentation": lambda a: a["execution_mode"] != "quick",
+    "has_experimentation and has_api": lambda a: (
+        a["execution_mode"] != "quick" and a["deployment_mode"] != "batch"
+    ),
+    # The experiment's API tests: FastAPI serves the flag-chosen variant (experimentation/).
+    "has_experimentation and has_api and serving == 'fastapi'": lambda a: (
+        a["execution_mode"] != "quick"
+        and a["serving"] == "fastapi"
+        and a["deployment_mode"] != "batch"
+    ),
+    # Inside bench/ (itself conditional): the experiment's overhead benchmark, FastAPI only.
+    "has_experimentation and serving == 'fastapi'": lambda a: (
+        a["execution_mode"] != "quick" and a["serving"] == "fastapi"
+    ),
     "serving == 'fastapi'": lambda a: a["serving"] == "fastapi",
     "serving == 'bentoml'": lambda a: a["serving"] == "bentoml",
     "serving == 'kserve'": lambda a: a["serving"] == "kserve",

@@ -409,6 +409,11 @@ COMPUTED: tuple[Computed, ...] = (
         "Canary releases (Argo Rollouts analysis, rehearsal) of the real-time endpoint.",
         "execution_mode != 'quick' and has_api",
     ),
+    Computed(
+        "has_experimentation",
+        "Experimentation: A/B design, assignment, flags, rollout guardrails and analysis.",
+        "execution_mode != 'quick'",
+    ),
 )
 
 # Module names a project slug must not take: Python keywords, the standard library, the

@@ -17,6 +17,7 @@ TEMPLATE_TOP_LEVEL: tuple[str, ...] = (
     "deployment",
     "docs",
     "eda_notebooks",
+    "experimentation",
     "experiments",
     "feature_engineering",
     "interpretability",

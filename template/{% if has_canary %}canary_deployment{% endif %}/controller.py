@@ -38,17 +38,20 @@ def run_rollout(
     steps: tuple[int, ...] = STEPS,
     max_waits: int = 3,
     on_step: Callable[[dict[str, Any]], None] | None = None,
+    judge: Callable[[Sample, Sample], Analysis] | None = None,
 ) -> RolloutResult:
     """Walk the steps; an inconclusive analysis (too little traffic) is repeated up to
-    `max_waits` times, then counts as a failure."""
+    `max_waits` times, then counts as a failure. `judge` replaces the canary analysis with
+    other guardrails (experimentation/rollout.py judges an A/B rollout this way)."""
     criteria = criteria or Criteria()
+    judge = judge or (lambda canary, stable: analyse(canary, stable, criteria))
     result = RolloutResult("promoted", 0)
     for weight in steps:
         router.set_weight(weight)
         result.weight = weight
         analysis: Analysis | None = None
         for _ in range(max_waits):
-            analysis = analyse(*source.observe(), criteria)
+            analysis = judge(*source.observe())
             if not analysis.inconclusive:
                 break
         assert analysis is not None
