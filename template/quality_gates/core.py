@@ -24,7 +24,10 @@ INCOMPLETE = "incomplete"
 
 # How to install each tool a check runs. A missing tool fails its check with this command,
 # whichever the tool: a check that cannot run its validator has checked nothing.
-SETUP = "run `make setup` (it installs the dev group: {package})"
+SETUP = (
+    "run `make setup` (it installs the dev group: {package}), then the gates through `make gates` "
+    "or `uv run`, which put .venv/bin on PATH"
+)
 TOOLS = {
     "kubectl": (
         "install kubectl (it ships kustomize): https://kubernetes.io/docs/tasks/tools/ "
