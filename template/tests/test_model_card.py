@@ -62,7 +62,10 @@ def test_html_card_has_the_same_sections_and_plot(trained: Trained) -> None:
 
 def test_card_is_logged_with_the_run(trained: Trained) -> None:
     run_id = trained.state["training"]["run_id"]
-    logged = {a.path for a in MlflowClient().list_artifacts(run_id, "model_card")}
+    # The trained project's own store, named explicitly: other test modules set MLflow's
+    # process-wide tracking URI to theirs.
+    client = MlflowClient(tracking_uri=f"sqlite:///{trained.settings.root / 'mlflow.db'}")
+    logged = {a.path for a in client.list_artifacts(run_id, "model_card")}
     assert any(p.endswith(".md") for p in logged) and any(p.endswith(".html") for p in logged)
 
 
