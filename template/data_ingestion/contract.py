@@ -28,21 +28,56 @@ class SettingsLike(Protocol):
     def reports_dir(self) -> Path: ...
 
 
+# Text read as a missing value from CSV, by every engine (pandas' defaults: R's NA, Excel's #N/A,
+# empty fields, ...), so pandas and polars read a file into the same values.
+NULL_MARKERS = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)
+# The row id ingest derives (a content hash of the row) when `id_column` is not set.
+ROW_ID = "row_id"
+
+
+FEATURE_TYPES = ("numeric", "categorical", "timestamp")
+
+
 class DataContractError(ValueError):
     """The data does not match `configs/data.yaml` (e.g. a required column is missing)."""
 
 
 def features(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Feature name -> spec ({type: numeric|categorical, min/max or allowed, nullable, ...})."""
+    """Feature name -> spec ({type: numeric|categorical|timestamp, min/max or allowed, ...}).
+
+    `type: timestamp` turns a date or time column into calendar parts (month, day of week, hour,
+    weekend, day of year): the one way the timestamp column's parts reach a model.
+    """
     specs = config.get("features") or {}
     if not isinstance(specs, Mapping) or not specs:
         raise DataContractError("configs/data.yaml: `features` must map column names to specs")
     out: dict[str, dict[str, Any]] = {}
     for name, spec in specs.items():
         spec = dict(spec or {})
-        if spec.get("type") not in ("numeric", "categorical"):
+        if spec.get("type") not in FEATURE_TYPES:
             raise DataContractError(
-                f"configs/data.yaml: feature {name!r} needs type numeric or categorical"
+                f"configs/data.yaml: feature {name!r} has type {spec.get('type')!r}; "
+                f"set `type:` to one of {', '.join(FEATURE_TYPES)}"
             )
         if spec["type"] == "categorical" and not spec.get("allowed"):
             raise DataContractError(
@@ -60,6 +95,10 @@ def categorical_features(config: Mapping[str, Any]) -> list[str]:
     return [n for n, s in features(config).items() if s["type"] == "categorical"]
 
 
+def timestamp_features(config: Mapping[str, Any]) -> list[str]:
+    return [n for n, s in features(config).items() if s["type"] == "timestamp"]
+
+
 def _column(config: Mapping[str, Any], key: str, required: bool = True) -> str | None:
     value = config.get(key)
     if value in (None, ""):
@@ -73,12 +112,19 @@ def target_column(config: Mapping[str, Any]) -> str:
     return str(_column(config, "target"))
 
 
-def id_column(config: Mapping[str, Any]) -> str:
-    return str(_column(config, "id_column"))
+def id_column(config: Mapping[str, Any]) -> str | None:
+    """The configured row id (unique per row); optional: without one, ingest derives ROW_ID."""
+    return _column(config, "id_column", required=False)
 
 
-def timestamp_column(config: Mapping[str, Any]) -> str:
-    return str(_column(config, "timestamp_column"))
+def row_id_column(config: Mapping[str, Any]) -> str:
+    """The column naming each row in the data layers: `id_column`, or the derived ROW_ID."""
+    return id_column(config) or ROW_ID
+
+
+def timestamp_column(config: Mapping[str, Any]) -> str | None:
+    """When each row happened; optional: without one there is no watermark and no time split."""
+    return _column(config, "timestamp_column", required=False)
 
 
 def entity_column(config: Mapping[str, Any]) -> str | None:
@@ -92,25 +138,69 @@ def target_spec(config: Mapping[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def key_columns(config: Mapping[str, Any]) -> list[str]:
+    """The configured keys (id, entity, timestamp) and the derived row id, in that order."""
+    keys = [row_id_column(config), entity_column(config), timestamp_column(config)]
+    return [c for c in dict.fromkeys(keys) if c]
+
+
+def aggregated_features(config: Mapping[str, Any]) -> list[str]:
+    """Numeric features marked `aggregate: true` (per-entity means; need `entity_column`)."""
+    return [n for n, s in features(config).items() if s["type"] == "numeric" and s.get("aggregate")]
+
+
 def input_columns(config: Mapping[str, Any]) -> list[str]:
-    """Columns a model receives: id, entity, timestamp and features (never the target)."""
-    cols = [id_column(config), entity_column(config), timestamp_column(config)]
-    return [c for c in cols if c] + list(features(config))
+    """Columns a model receives: the features, and the entity key when features are aggregated
+    per entity (never the target).
+
+    The id and the timestamp are keys, not inputs: a model that saw them would learn the row
+    order of the training files (leakage). A key feeds the model only when it is listed under
+    `features` itself.
+    """
+    names = list(features(config))
+    entity = entity_column(config)
+    if entity and aggregated_features(config) and entity not in names:
+        names.insert(0, entity)
+    return names
 
 
 def contract_columns(config: Mapping[str, Any]) -> list[str]:
-    """Every column the data must have: the model inputs and the target."""
-    return [*input_columns(config), target_column(config)]
+    """Every column the validated data holds: the keys, the features and the target."""
+    names = [*key_columns(config), *features(config), target_column(config)]
+    return list(dict.fromkeys(names))
 
 
-def require_columns(columns: list[str] | Any, config: Mapping[str, Any], where: str) -> None:
-    """Raise a clear error naming the columns of the contract that `where` lacks."""
+def source_columns(config: Mapping[str, Any]) -> list[str]:
+    """The contract columns a source must provide (the derived row id is added at ingest)."""
+    derived = None if id_column(config) else ROW_ID
+    return [c for c in contract_columns(config) if c != derived]
+
+
+def require_columns(
+    columns: list[str] | Any, config: Mapping[str, Any], where: str, path: str | None = None
+) -> None:
+    """Raise a clear error naming the columns of the contract that `where` lacks, the file and
+    the fix (rename the column in the data, or the name in configs/data.yaml)."""
     present = set(map(str, columns))
-    missing = [c for c in contract_columns(config) if c not in present]
+    missing = [c for c in source_columns(config) if c not in present]
     if missing:
+        keys = {
+            "target": target_column(config),
+            "id_column": id_column(config),
+            "timestamp_column": timestamp_column(config),
+            "entity_column": entity_column(config),
+        }
+        roles = {v: k for k, v in keys.items() if v}
+        named = ", ".join(
+            f"{c!r} ({'`' + roles[c] + '`' if c in roles else 'under `features`'})" for c in missing
+        )
+        optional = [k for k in ("id_column", "timestamp_column", "entity_column") if keys[k]]
+        fix = "rename the column in the data or in configs/data.yaml" + (
+            f"; {', '.join(optional)} may also be removed (they are optional)" if optional else ""
+        )
         raise DataContractError(
-            f"{where} lacks column(s) {', '.join(missing)} required by configs/data.yaml "
-            f"(found: {', '.join(sorted(present)) or 'no columns'})"
+            f"{where}{f' ({path})' if path else ''} lacks column(s) {named} named in "
+            f"configs/data.yaml (found: {', '.join(sorted(present)) or 'no columns'}): {fix}"
         )
 
 

@@ -37,8 +37,19 @@ def inject_faults(
     unknown = set(faults) - set(KINDS)
     if unknown:
         raise ValueError(f"unknown fault kind(s) {sorted(unknown)}; expected some of {KINDS}")
+    needs = {
+        "duplicate_ids": ("id_column", contract.id_column(config)),
+        "bad_timestamp": ("timestamp_column", contract.timestamp_column(config)),
+    }
+    for kind, (key, column) in needs.items():
+        if faults.get(kind) and not column:
+            raise ValueError(
+                f"configs/data.yaml: source.faults.{kind} needs {key}; remove {kind} from "
+                "source.faults or set the column"
+            )
     rng = np.random.default_rng(seed)
     out = df.copy()
+    # Rows hit are named by the id, or by position when the contract has no id column.
     id_col = contract.id_column(config)
     specs = contract.features(config)
     numeric = [n for n, s in specs.items() if s["type"] == "numeric" and n in out]
@@ -80,7 +91,7 @@ def inject_faults(
         elif kind == "unknown_category":
             out[column] = out[column].astype(object)
             out.iloc[at, position] = "__unknown__"
-        hit[kind] = out[id_col].iloc[at].tolist()
+        hit[kind] = out[id_col].iloc[at].tolist() if id_col else at.tolist()
 
     missing = faults.get("missing_column")
     if missing:
@@ -100,7 +111,7 @@ def _column_for(
     kind: str, config: Mapping[str, Any], specs: dict[str, dict[str, Any]], numeric: list[str]
 ) -> str:
     if kind == "bad_timestamp":
-        return contract.timestamp_column(config)
+        return str(contract.timestamp_column(config))
     if kind == "wrong_type":
         candidates = numeric
     elif kind == "nulls":

@@ -22,7 +22,16 @@ READ_ERRORS: tuple[type[Exception], ...] = (
 
 
 def read_file(path: str, fmt: str) -> pd.DataFrame:
-    return pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
+    if fmt == "parquet":
+        return pd.read_parquet(path)
+    # Numbers exactly as written (pandas' default parser may differ in the last digit) and the
+    # contract's missing-value markers: polars reads the same file into the same values.
+    return pd.read_csv(
+        path,
+        float_precision="round_trip",
+        keep_default_na=False,
+        na_values=list(contract.NULL_MARKERS),
+    )
 
 
 def from_pandas(df: pd.DataFrame) -> pd.DataFrame:
@@ -51,13 +60,22 @@ def dtypes(df: pd.DataFrame) -> list[list[str]]:
     return [[str(c), str(t)] for c, t in df.dtypes.items()]
 
 
+def insert_column(df: pd.DataFrame, name: str, values: np.ndarray) -> pd.DataFrame:
+    """`df` with column `name` first."""
+    out = df.copy()
+    out.insert(0, name, values)
+    return out
+
+
 def row_hashes(df: pd.DataFrame) -> bytes:
     return pd.util.hash_pandas_object(df, index=False, categorize=True).to_numpy().tobytes()
 
 
-def timestamps(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.Series:
-    """The timestamp column parsed by the contract's rule (unreadable values become NaT)."""
-    return contract.parse_timestamps(df[contract.timestamp_column(config)], config)
+def timestamps(df: pd.DataFrame, config: Mapping[str, Any]) -> pd.Series | None:
+    """The timestamp column parsed by the contract's rule (unreadable values become NaT); None
+    when the contract has no timestamp column."""
+    column = contract.timestamp_column(config)
+    return None if column is None else contract.parse_timestamps(df[column], config)
 
 
 def newer_than(ts: pd.Series, watermark: datetime, keep_unparsed: bool) -> np.ndarray:
@@ -68,7 +86,9 @@ def newer_than(ts: pd.Series, watermark: datetime, keep_unparsed: bool) -> np.nd
     return keep.to_numpy()
 
 
-def timestamp_bounds(ts: pd.Series) -> tuple[datetime | None, datetime | None]:
+def timestamp_bounds(ts: pd.Series | None) -> tuple[datetime | None, datetime | None]:
+    if ts is None:
+        return None, None
     valid = ts.dropna()
     if not len(valid):
         return None, None

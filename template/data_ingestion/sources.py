@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from data_ingestion import engine, sample
+from data_ingestion import contract, engine, sample
 from data_ingestion.faults import inject_faults
 from data_ingestion.layers import write_parquet
 from data_ingestion.retry import with_retries
@@ -56,6 +56,8 @@ def fingerprint(config: Mapping[str, Any]) -> str:
         keys["problem_type"] = config.get("problem_type")
     else:
         keys = {k: source.get(k) for k in ("type", "path", "format")}
+    # Loads made with a derived row id cannot be mixed with loads keyed by a column, or back.
+    keys["id_column"] = contract.id_column(config)
     return hashlib.sha256(json.dumps(keys, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -111,9 +113,10 @@ def _read_files(
         digest = with_retries(lambda p=path: _file_hash(p), sleep=sleep, what=path, **retry)
         if already_read.get(path) == digest:
             continue
-        read.append(
-            with_retries(lambda p=path: _read(p, fmt, name), sleep=sleep, what=path, **retry)
-        )
+        frame = with_retries(lambda p=path: _read(p, fmt, name), sleep=sleep, what=path, **retry)
+        if len(frame.columns):  # an empty file adds no rows
+            contract.require_columns(frame.columns, config, "source file", path)
+        read.append(frame)
         files[path] = digest
     if len(files) < len(paths):
         notes.append(f"skipped {len(paths) - len(files)} file(s) already ingested")

@@ -2,7 +2,9 @@
 
 A load is appended to `data/raw/` as its own Parquet partition and recorded in
 `data/raw/manifest.json` with its content hash. When the source itself changes (another path,
-seed or row count), or `source.incremental` is false, the raw layer starts over.
+seed or row count), or `source.incremental` is false, the raw layer starts over. Without a
+`timestamp_column` there is no watermark: every run reloads the whole source. Without an
+`id_column`, each row gets a content-hash id (`data_ingestion.row_ids`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from data_ingestion import contract, engine, raw_layer
+from data_ingestion import contract, engine, raw_layer, row_ids
 from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers
 from data_ingestion.sources import fingerprint, read_source, source_config
@@ -34,6 +36,14 @@ def run(
     elif manifest is not None and not source.get("incremental", True) and manifest["loads"]:
         start_over = True
         notes.append("source.incremental is false: full reload")
+    elif (
+        manifest is not None
+        and contract.timestamp_column(config) is None
+        and (manifest["loads"] or manifest["files"])
+    ):
+        # No timestamp, no watermark: which rows are new cannot be told, so all are reloaded.
+        start_over = True
+        notes.append("no timestamp_column (no watermark): full reload")
     if start_over or manifest is None:
         manifest = raw_layer.empty_manifest(current)
 
@@ -41,8 +51,10 @@ def run(
     batch = read_source(config, settings.root, already_read=manifest["files"], sleep=sleep)
     notes += batch.notes
     frame = batch.frame
+    where = f"the {source['type']} source"
     if len(frame.columns):
-        contract.require_columns(frame.columns, config, f"the {source['type']} source")
+        contract.require_columns(frame.columns, config, where)
+        frame = row_ids.with_row_ids(frame, config, where)
     if start_over:
         manifest = raw_layer.reset(layers, current)
 
@@ -78,7 +90,7 @@ def _newer_than_watermark(
     Rows whose timestamp cannot be read are kept (validation quarantines them) when their
     content is new: always for files (read files are skipped), on the first load for the sample.
     """
-    if watermark is None or not len(frame):
+    if watermark is None or not len(frame) or contract.timestamp_column(config) is None:
         return frame, 0
     frames = engine.frames(engine.name_of(frame))
     ts = frames.timestamps(frame, config)

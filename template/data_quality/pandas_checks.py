@@ -12,7 +12,7 @@ import pandera.pandas
 
 from data_ingestion import contract, pandas_frames
 from data_quality.schema import Conversion
-from data_quality.validate import FAILED_CHECKS, REASON_SEPARATOR
+from data_quality.validate import FAILED_CHECKS, REASONS
 
 PANDERA = pandera.pandas
 DTYPES = {"numeric": "float64", "timestamp": "datetime64[ns]"}
@@ -93,17 +93,18 @@ def failure_rows(
 
 
 def quarantine(
-    raw: pd.DataFrame, typed: pd.DataFrame, failures: pd.DataFrame
+    raw: pd.DataFrame,
+    typed: pd.DataFrame,
+    rows: np.ndarray,
+    failed_checks: list[str],
+    reasons: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(accepted typed rows, raw rows with at least one failure plus their reasons)."""
-    reasons = (
-        (failures["column"] + ":" + failures["check"])
-        .groupby(failures["row"].to_numpy())
-        .agg(lambda s: REASON_SEPARATOR.join(sorted(set(s))))
-    )
-    bad = raw.index.isin(reasons.index)
+    """(accepted typed rows, the raw rows at `rows` with their failed checks and reasons)."""
+    bad = np.zeros(len(raw), dtype=bool)
+    bad[rows] = True
     quarantined = raw.loc[bad].copy()
-    quarantined[FAILED_CHECKS] = reasons.reindex(quarantined.index).to_numpy()
+    quarantined[FAILED_CHECKS] = np.asarray(failed_checks, dtype=object)
+    quarantined[REASONS] = np.asarray(reasons, dtype=object)
     accepted = typed.loc[~bad].reset_index(drop=True)
     return accepted, quarantined.reset_index(drop=True)
 

@@ -30,7 +30,9 @@ def completeness(df: Any, columns: list[str]) -> dict[str, float]:
 def profile(df: Any, config: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """Row counts, completeness, freshness and a summary per column of accepted data."""
     checks = engine.checks(engine.name_of(df))
-    oldest, newest = checks.timestamp_bounds(df, contract.timestamp_column(config))
+    timestamp = contract.timestamp_column(config)
+    # Without a timestamp column there is nothing to tell freshness by: the figures stay None.
+    oldest, newest = checks.timestamp_bounds(df, timestamp) if timestamp else (None, None)
     columns = _per_column(
         df, config, _moments, lambda spec, counts: {"top": dict(list(counts.items())[:10])}
     )
@@ -43,7 +45,7 @@ def profile(df: Any, config: Mapping[str, Any], now: datetime) -> dict[str, Any]
             "newest": newest.isoformat() if newest else None,
             "age_hours": round((now - newest).total_seconds() / 3600, 2) if newest else None,
         },
-        "unique_ids": checks.n_unique(df, contract.id_column(config)),
+        "unique_ids": checks.n_unique(df, contract.row_id_column(config)),
         "unique_entities": checks.n_unique(df, entity) if entity else None,
         "columns": columns,
     }
@@ -64,7 +66,8 @@ def _per_column(
     """Per feature (and target): its type and null fraction, plus what `numeric` makes of its
     values or `categorical` of its value counts."""
     checks = engine.checks(engine.name_of(df))
-    specs = value_specs(config)
+    # Timestamp features are summarised by the profile's freshness, not by a histogram.
+    specs = {n: s for n, s in value_specs(config).items() if s.get("type") != "timestamp"}
     nulls = _null_fractions(df, list(specs))
     out: dict[str, Any] = {}
     for name, spec in specs.items():

@@ -20,7 +20,7 @@ from data_ingestion import contract, engine
 FUTURE_TOLERANCE = timedelta(days=1)
 # How a contract column is converted, and the check its unconvertible values fail.
 KINDS = {
-    "timestamp": "type(timestamp)",
+    "timestamp": "type(timestamp)",  # the timestamp column, or a feature of type timestamp
     "numeric": "type(numeric)",
     "integer": "type(integer)",  # categories that are all integers, e.g. a 0/1 target
     "text": "type(text)",
@@ -42,9 +42,10 @@ class Conversion:
 def conversions(config: Mapping[str, Any]) -> list[Conversion]:
     """One conversion per contract column, in contract order."""
     specs = value_specs(config)
+    timestamp = contract.timestamp_column(config)
     out = []
     for column in contract.contract_columns(config):
-        if column == contract.timestamp_column(config):
+        if column == timestamp:
             kind = "timestamp"
         elif column in specs:
             kind = _value_kind(specs[column])
@@ -65,8 +66,8 @@ def value_specs(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _value_kind(spec: Mapping[str, Any]) -> str:
-    if spec.get("type") == "numeric":
-        return "numeric"
+    if spec.get("type") in ("numeric", "timestamp"):
+        return str(spec["type"])
     allowed = list(spec.get("allowed") or [])
     if allowed and all(isinstance(a, int) and not isinstance(a, bool) for a in allowed):
         return "integer"
@@ -83,19 +84,17 @@ def build_schema(
     not_in_future = pa.Check.less_than_or_equal_to(
         latest, name="not_in_future", error="not_in_future"
     )
-    columns = {
-        contract.id_column(config): pa.Column(
-            nullable=False, unique=True, report_duplicates="exclude_first", coerce=False
-        ),
-        contract.timestamp_column(config): pa.Column(
-            dtypes["timestamp"], not_in_future, nullable=False
-        ),
-    }
+    columns = {name: _column(pa, dtypes, spec) for name, spec in value_specs(config).items()}
+    # The keys' own rules win over a feature spec of the same column (a key listed as a feature).
+    columns[contract.row_id_column(config)] = pa.Column(
+        nullable=False, unique=True, report_duplicates="exclude_first", coerce=False
+    )
+    timestamp = contract.timestamp_column(config)
+    if timestamp:
+        columns[timestamp] = pa.Column(dtypes["timestamp"], not_in_future, nullable=False)
     entity = contract.entity_column(config)
-    if entity:
+    if entity and entity not in contract.features(config):
         columns[entity] = pa.Column(nullable=False)
-    for name, spec in value_specs(config).items():
-        columns[name] = _column(pa, dtypes, spec)
     return pa.DataFrameSchema(columns, strict=False, name="data_contract")
 
 
@@ -108,6 +107,8 @@ def _column(pa: Any, dtypes: Mapping[str, Any], spec: Mapping[str, Any]) -> Any:
         if spec.get("max") is not None:
             checks.append(pa.Check.less_than_or_equal_to(spec["max"]))
         return pa.Column(dtypes["numeric"], checks, nullable=nullable)
+    if spec.get("type") == "timestamp":
+        return pa.Column(dtypes["timestamp"], nullable=nullable)
     allowed = list(spec.get("allowed") or [])
     if allowed:
         checks.append(pa.Check.isin(allowed))

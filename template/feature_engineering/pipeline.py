@@ -7,8 +7,13 @@ so training and serving run the same code:
   `log1p` for features marked `log: true`, standard scaling;
 - categorical: ordinal codes for `ordered: true` (order of `allowed`), one-hot otherwise
   (a missing value is its own category; an unseen one encodes as all zeros);
-- timestamp: month, day of week, hour, weekend, day of year;
-- entity (`entity_column`): row count and means of `aggregate: true` features, per entity.
+- timestamp (features of `type: timestamp`): month, day of week, hour, weekend, day of year;
+- entity (`entity_column`): row count and means of `aggregate: true` features, per entity
+  (only when some feature is marked `aggregate: true`).
+
+The id and timestamp columns are keys, not features: they reach the model only when listed
+under `features` (see `contract.input_columns`). Date parts of a load or event time that follows
+the files' row order would otherwise let the model learn the order of the rows.
 """
 
 from __future__ import annotations
@@ -28,13 +33,14 @@ from feature_engineering.transformers import DateParts, EntityAggregates
 
 
 def build_feature_pipeline(data_config: Mapping[str, Any]) -> Pipeline:
-    """An unfitted pipeline; fit it on `split_xy(train)[0]`, which keeps the id and timestamp."""
+    """An unfitted pipeline; fit it on `split_xy(train)[0]` (the model's input columns)."""
     specs = contract.features(data_config)
     numeric = [n for n, s in specs.items() if s["type"] == "numeric" and not s.get("log")]
     logged = [n for n, s in specs.items() if s["type"] == "numeric" and s.get("log")]
     ordered = [n for n, s in specs.items() if s["type"] == "categorical" and s.get("ordered")]
     nominal = [n for n, s in specs.items() if s["type"] == "categorical" and not s.get("ordered")]
-    aggregated = [n for n, s in specs.items() if s["type"] == "numeric" and s.get("aggregate")]
+    aggregated = contract.aggregated_features(data_config)
+    dated = contract.timestamp_features(data_config)
     entity = contract.entity_column(data_config)
 
     parts: list[tuple[str, Any, list[str]]] = []
@@ -48,14 +54,15 @@ def build_feature_pipeline(data_config: Mapping[str, Any]) -> Pipeline:
     if nominal:
         encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)
         parts.append(("cat", encoder, nominal))
-    parts.append(
-        (
-            "date",
-            Pipeline([("parts", DateParts()), ("scale", StandardScaler())]),
-            [contract.timestamp_column(data_config)],
+    for name in dated:  # one DateParts per column: it takes exactly one
+        parts.append(
+            (
+                f"date_{name}",
+                Pipeline([("parts", DateParts()), ("scale", StandardScaler())]),
+                [name],
+            )
         )
-    )
-    if entity:
+    if entity and aggregated:
         aggregates = Pipeline([("aggregate", EntityAggregates()), ("scale", StandardScaler())])
         parts.append(("entity", aggregates, [entity, *aggregated]))
     columns = ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=True)
@@ -63,7 +70,8 @@ def build_feature_pipeline(data_config: Mapping[str, Any]) -> Pipeline:
 
 
 def split_xy(df: pd.DataFrame, data_config: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.Series]:
-    """The model inputs (id, entity, timestamp, features) and the target of a split."""
+    """The model inputs (the features, and the entity key for per-entity aggregates) and the
+    target of a split."""
     return df[contract.input_columns(data_config)], df[contract.target_column(data_config)]
 
 

@@ -1,7 +1,9 @@
 """Train / validation / test split, and reading the splits back.
 
 `split.strategy` in `configs/data.yaml`: `stratified` keeps the class shares in every split
-(classification), `time` puts the oldest rows in train and the newest in test, `random`.
+(classification), `time` puts the oldest rows in train and the newest in test (it needs
+`timestamp_column`), `random`. Unset, it is `stratified` for classification and `random` for
+regression: a split is time-based only when asked for.
 """
 
 from __future__ import annotations
@@ -26,9 +28,17 @@ def split_dataset(df: Any, data_config: Mapping[str, Any], seed: int) -> dict[st
     exactly one. The positions are chosen on numpy arrays, so every engine splits alike."""
     frames = engine.frames(engine.name_of(df))
     options = dict(data_config.get("split") or {})
-    strategy = options.get("strategy", "stratified")
+    strategy = options.get("strategy") or default_strategy(data_config)
     if strategy not in STRATEGIES:
-        raise ValueError(f"split.strategy must be one of {STRATEGIES}, got {strategy!r}")
+        raise ValueError(
+            f"configs/data.yaml: split.strategy must be one of {STRATEGIES}, got {strategy!r}"
+        )
+    timestamp = contract.timestamp_column(data_config)
+    if strategy == "time" and timestamp is None:
+        raise contract.DataContractError(
+            "configs/data.yaml: split.strategy is time but no timestamp_column is set: set "
+            f"timestamp_column, or split.strategy: {default_strategy(data_config)}"
+        )
     valid_fraction = float(options.get("valid_fraction", 0.15))
     test_fraction = float(options.get("test_fraction", 0.15))
     if not (valid_fraction > 0 and test_fraction > 0 and valid_fraction + test_fraction < 1):
@@ -42,8 +52,8 @@ def split_dataset(df: Any, data_config: Mapping[str, Any], seed: int) -> dict[st
     if strategy == "time":
         order = np.lexsort(
             (
-                frames.text_column(df, contract.id_column(data_config)),
-                frames.column(df, contract.timestamp_column(data_config)),
+                frames.text_column(df, contract.row_id_column(data_config)),
+                frames.column(df, str(timestamp)),
             )
         )
         cut_valid, cut_test = n - n_test - n_valid, n - n_test
@@ -61,6 +71,11 @@ def split_dataset(df: Any, data_config: Mapping[str, Any], seed: int) -> dict[st
         )
         parts = (np.sort(train), np.sort(valid), np.sort(test))
     return {name: frames.take(df, idx) for name, idx in zip(SPLITS, parts, strict=True)}
+
+
+def default_strategy(data_config: Mapping[str, Any]) -> str:
+    """`stratified` for classification, `random` for regression."""
+    return "random" if data_config.get("problem_type") == "regression" else "stratified"
 
 
 def load_splits(settings: SettingsLike) -> dict[str, pd.DataFrame]:

@@ -16,7 +16,7 @@ from data_ingestion import engine
 from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers, content_hash, require_file, write_json, write_parquet
 from feature_engineering.pipeline import build_feature_pipeline, split_xy
-from feature_engineering.split import SPLITS, split_dataset
+from feature_engineering.split import SPLITS, default_strategy, split_dataset
 
 # The pipeline is checked on at most this many training rows (the model fits it on all of them).
 CHECK_ROWS = 100_000
@@ -45,7 +45,11 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
         "dataset_hash": dataset_hash,
         "rows": {name: len(splits[name]) for name in SPLITS},
         "split_hashes": hashes,
-        "split": {**(config.get("split") or {}), "seed": seed},
+        "split": {
+            **(config.get("split") or {}),
+            "strategy": (config.get("split") or {}).get("strategy") or default_strategy(config),
+            "seed": seed,
+        },
         "feature_names_checked_on_rows": min(len(splits["train"]), CHECK_ROWS),
         "feature_names": names,
     }

@@ -64,15 +64,18 @@ def local_explanations(
     explanation: Explanation,
     X: pd.DataFrame,
     predictions: np.ndarray,
-    id_column: str | None,
+    ids: pd.Series | None,
     rows: int,
     top: int,
 ) -> list[dict[str, Any]]:
-    """For the first `rows` rows: the prediction and the features that pushed it most."""
+    """For the first `rows` rows: the prediction and the features that pushed it most.
+
+    `ids` (aligned with `X`) names each row: the id is a key, not a model input, so it is not in
+    `X`; without it a row is named by its index."""
     out = []
     for i in range(min(rows, len(X))):
         order = np.argsort(-np.abs(explanation.values[i]))[:top]
-        entity = X.iloc[i][id_column] if id_column and id_column in X.columns else X.index[i]
+        entity = ids.iloc[i] if ids is not None else X.index[i]
         out.append(
             {
                 "id": entity.item() if hasattr(entity, "item") else entity,

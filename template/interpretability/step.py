@@ -6,6 +6,7 @@ from typing import Any
 
 import mlflow
 
+from data_ingestion import contract
 from interpretability.explain import explain, local_explanations
 from interpretability.plots import importance_plot
 from models import data, loading, reports
@@ -39,7 +40,7 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
         explanation,
         sample,
         model.predict(sample),
-        settings.data.get("id_column"),
+        splits.test.loc[sample.index, contract.row_id_column(settings.data)],
         int(config.get("local_rows", 5)),
         top=5,
     )

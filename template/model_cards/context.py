@@ -75,8 +75,8 @@ def card_context(settings: Any, client: MlflowClient) -> dict[str, Any]:
         "data": {
             "source": data_config.get("source", "see configs/data.yaml"),
             "target": data_config.get("target"),
-            "id_column": data_config.get("id_column"),
-            "timestamp_column": data_config.get("timestamp_column"),
+            "id_column": data_config.get("id_column") or "none (a content hash of each row)",
+            "timestamp_column": data_config.get("timestamp_column") or "none",
             "features": data_config.get("features") or {},
             "dataset_hash": run.data.tags.get("dataset_hash", training["dataset_hash"]),
             "rows": training["rows"],

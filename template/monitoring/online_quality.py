@@ -2,8 +2,10 @@
 model's metrics per served version, next to the same metrics on its test split (offline).
 
 Labels are CSV or Parquet files (`online_quality.labels_path`) holding the id column of
-configs/data.yaml and the target; they join the logged rows on that id. The metrics are the
-ones `models.metrics` computes at evaluation, so online and offline numbers compare directly.
+configs/data.yaml and the target; they join the logged rows on that id. Without an `id_column`
+(rows keyed by a derived content hash, which callers do not send) no label can be joined. The
+metrics are the ones `models.metrics` computes at evaluation, so online and offline numbers
+compare directly.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def read_labels(settings: Any, pattern: str) -> pd.DataFrame:
     """Every label file matching `pattern`: the id column and the target, last label wins."""
     id_col, target = contract.id_column(settings.data), contract.target_column(settings.data)
     files = sorted(glob.glob(str(config.project_path(settings, pattern))))
+    if id_col is None:
+        return pd.DataFrame(columns=[target])
     if not files:
         return pd.DataFrame(columns=[id_col, target])
     frames = [read_frame(config.project_path(settings, f))[[id_col, target]] for f in files]
@@ -38,9 +42,11 @@ def read_labels(settings: Any, pattern: str) -> pd.DataFrame:
     return labels.drop_duplicates(subset=[id_col], keep="last")
 
 
-def join(logged: pd.DataFrame, labels: pd.DataFrame, id_col: str, target: str) -> pd.DataFrame:
+def join(
+    logged: pd.DataFrame, labels: pd.DataFrame, id_col: str | None, target: str
+) -> pd.DataFrame:
     """Logged rows that have a label (rows logged without an id cannot be joined)."""
-    if logged.empty or labels.empty or id_col not in logged.columns:
+    if id_col is None or logged.empty or labels.empty or id_col not in logged.columns:
         return pd.DataFrame(columns=[*logged.columns, "label"])
     keyed = logged.dropna(subset=[id_col]).assign(**{id_col: lambda f: f[id_col].astype(str)})
     renamed = labels.rename(columns={target: "label"})

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from data_fixtures import ENGINES, base_config, make_settings, with_data
 
-from data_ingestion import contract, sources
+from data_ingestion import contract, engine, row_ids, sources
 from data_ingestion import step as ingest
 from data_ingestion.layers import Layers, content_hash, read_json
 from data_ingestion.raw_layer import read_raw
@@ -162,9 +163,86 @@ def test_a_file_missing_a_contract_column_is_a_clear_error(
     settings = with_data(
         make_settings(tmp_path, type="files", path="in/a.csv", format="csv"), engine=engine_name
     )
-    with pytest.raises(contract.DataContractError, match=contract.target_column(CONFIG)):
+    with pytest.raises(contract.DataContractError) as error:
         ingest.run(settings, {}, sleep=no_sleep)
+    # The column, its role in the contract, the file and the fix.
+    message = str(error.value)
+    assert f"'{contract.target_column(CONFIG)}' (`target`)" in message
+    assert str(tmp_path / "in/a.csv") in message and "rename the column" in message
     assert not (settings.data_dir / "raw/load=000001").exists()
+
+
+# What "your own table, as it comes" looks like: no id, no timestamp, no entity column.
+KEYS = ("id_column", "timestamp_column", "entity_column")
+
+
+def keyless(settings: Any) -> Any:
+    """The same project with no key column in its contract."""
+    return with_data(settings, **dict.fromkeys(KEYS))
+
+
+def own_table(rows: int = 60, seed: int = 1) -> pd.DataFrame:
+    """A table as exported from elsewhere: features and target only, with a repeated row, a
+    missing value and an integer column."""
+    keys = [CONFIG[k] for k in KEYS if CONFIG.get(k)]
+    df = generate(PROBLEM, rows, seed=seed).drop(columns=keys)
+    df.loc[5] = df.loc[4]  # a row that repeats: two observations, two ids
+    df.loc[7, "monthly_charges"] = None
+    return df
+
+
+def test_rows_without_an_id_get_a_stable_content_hash_id_on_every_engine(tmp_path: Path) -> None:
+    df = own_table()
+    path = write_csv(tmp_path / "a.csv", df)
+    config = {**CONFIG, **dict.fromkeys(KEYS)}
+    ids = {}
+    for engine_name in ("pandas", "polars"):
+        if engine_name not in ENGINES:
+            continue
+        frames = engine.frames(engine_name)
+        for attempt in range(2):  # same rows, same ids from run to run
+            frame = row_ids.with_row_ids(frames.read_file(str(path), "csv"), config, "a.csv")
+            ids[engine_name, attempt] = frames.column(frame, contract.ROW_ID).tolist()
+    first = ids["pandas", 0]
+    assert all(found == first for found in ids.values())
+    assert len(set(first)) == len(df)  # the repeated row gets a second id
+    assert all(len(i) == 16 for i in first)
+    # A changed value changes that row's id only; the order of the columns does not matter.
+    changed = df.copy()
+    changed.loc[10, "tenure_months"] += 1
+    changed = changed[list(reversed(changed.columns))]
+    again = row_ids.row_ids(pd.read_csv(write_csv(tmp_path / "b.csv", changed)))
+    assert [i for i, (a, b) in enumerate(zip(first, again, strict=True)) if a != b] == [10]
+
+
+def test_a_source_with_a_row_id_column_of_its_own_must_name_it(tmp_path: Path) -> None:
+    write_csv(tmp_path / "in/a.csv", own_table().assign(**{contract.ROW_ID: 1}))
+    settings = keyless(make_settings(tmp_path, type="files", path="in/a.csv", format="csv"))
+    with pytest.raises(contract.DataContractError, match=f"id_column: {contract.ROW_ID}"):
+        ingest.run(settings, {}, sleep=no_sleep)
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_without_a_timestamp_every_run_reloads_the_files(tmp_path: Path, engine_name: str) -> None:
+    """No timestamp, no watermark: each run replaces the raw layer with the files as they are."""
+    write_csv(tmp_path / "in/a.csv", own_table(40))
+    settings = with_data(
+        keyless(make_settings(tmp_path, type="files", path="in/*.csv", format="csv")),
+        engine=engine_name,
+    )
+    frames = engine.frames(engine_name)
+    first = ingest.run(settings, {}, sleep=no_sleep)
+    assert first["rows_new"] == 40 and first["watermark"] is None
+    ids = frames.column(read_raw(Layers(settings.data_dir), engine_name), contract.ROW_ID)
+    again = ingest.run(settings, {}, sleep=no_sleep)
+    assert again["rows_new"] == 40 and again["loads"] == 1
+    assert any("full reload" in note for note in again["notes"])
+    assert again["dataset_version"] == first["dataset_version"]
+    write_csv(tmp_path / "in/b.csv", own_table(10, seed=2))
+    grown = ingest.run(settings, {}, sleep=no_sleep)
+    raw = read_raw(Layers(settings.data_dir), engine_name)
+    assert grown["rows_new"] == len(raw) == 50 and grown["loads"] == 1
+    assert frames.column(raw, contract.ROW_ID).tolist()[:40] == ids.tolist()
 
 
 def test_a_failing_read_leaves_the_raw_layer_as_it_was(tmp_path: Path) -> None:

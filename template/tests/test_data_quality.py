@@ -20,7 +20,7 @@ from data_ingestion.faults import inject_faults
 from data_ingestion.sample import generate
 from data_quality import step as validate_step
 from data_quality.schema import build_schema
-from data_quality.validate import FAILED_CHECKS, storage_dtypes, validate
+from data_quality.validate import FAILED_CHECKS, REASONS, storage_dtypes, validate
 
 CONFIG = base_config()
 PROBLEM = CONFIG["problem_type"]
@@ -34,6 +34,15 @@ EXPECTED_CHECK = {
     "duplicate_ids": "field_uniqueness",
     "unknown_category": "isin",
     "bad_timestamp": "type(timestamp)",
+}
+# fault kind -> what the quarantine reason says was wrong (faults.py puts these values)
+EXPECTED_REASON = {
+    "wrong_type": "'n/a' is not a number",
+    "nulls": "missing value (the column is not nullable)",
+    "out_of_range": "is above the maximum",
+    "duplicate_ids": "duplicate id",
+    "unknown_category": "'__unknown__' is not an allowed value (one of ",
+    "bad_timestamp": "'not a date' is not a timestamp (ISO 8601)",
 }
 
 
@@ -54,6 +63,9 @@ def test_each_injected_fault_ends_in_quarantine_with_its_check(kind: str, engine
     assert sorted(quarantined[ID]) == sorted(hit[kind])
     assert len(quarantined) == 7
     assert quarantined[FAILED_CHECKS].str.contains(EXPECTED_CHECK[kind], regex=False).all()
+    # The reason names the column and what was wrong with the value, not only the rule.
+    assert quarantined[REASONS].str.contains(EXPECTED_REASON[kind], regex=False).all()
+    assert quarantined[REASONS].str.match(r"^\w+: ").all()
     if kind != "duplicate_ids":  # a duplicate's first occurrence is accepted
         assert not set(hit[kind]) & set(accepted[ID])
     assert accepted[ID].is_unique
@@ -75,8 +87,8 @@ def test_every_engine_quarantines_the_same_rows_for_the_same_reasons() -> None:
     outcomes = {}
     for engine_name in ENGINES:
         quarantined = to_pandas(validate(as_engine(broken, engine_name), CONFIG).quarantined)
-        reasons = zip(quarantined[ID], quarantined[FAILED_CHECKS], strict=True)
-        outcomes[engine_name] = sorted(reasons)
+        columns = (quarantined[ID], quarantined[FAILED_CHECKS], quarantined[REASONS])
+        outcomes[engine_name] = sorted(zip(*columns, strict=True))
     assert len(outcomes["pandas"]) == 120
     assert all(outcome == outcomes["pandas"] for outcome in outcomes.values())
 
@@ -159,6 +171,46 @@ def test_text_in_a_numeric_csv_column_is_quarantined_end_to_end(
         "support_calls:type(numeric)": 2,
         "support_calls:not_nullable": 2,
     }
+    quarantined = pd.read_parquet(settings.data_dir / "quarantine/quarantine.parquet")
+    # One reason per bad value: what it was, not the null its conversion left behind.
+    assert quarantined[REASONS].tolist() == ["support_calls: 'several' is not a number"] * 2
+
+
+def test_faults_and_validation_that_need_a_key_say_which() -> None:
+    keyless = {**CONFIG, "id_column": None, "timestamp_column": None}
+    df = generate(PROBLEM, 100, seed=1)
+    for kind, key in (("duplicate_ids", "id_column"), ("bad_timestamp", "timestamp_column")):
+        with pytest.raises(ValueError, match=f"{kind} needs {key}"):
+            inject_faults(df, keyless, {kind: 2})
+    # Raw data ingested before id_column was removed has no derived row id: ingest again.
+    with pytest.raises(contract.DataContractError, match="run the `ingest` step again"):
+        validate(df, keyless)
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_a_table_without_keys_is_validated_by_its_row_ids(tmp_path: Path, engine_name: str) -> None:
+    """No id, timestamp or entity column: rows are named by their derived ids, the profile has
+    no freshness, and the reasons are the same words."""
+    keys = ("id_column", "timestamp_column", "entity_column")
+    df = generate(PROBLEM, 300, seed=6).drop(columns=[CONFIG[k] for k in keys])
+    df["support_calls"] = df["support_calls"].astype(object)
+    df.loc[10, "support_calls"] = "n/a!"
+    (tmp_path / "in").mkdir()
+    df.to_csv(tmp_path / "in/a.csv", index=False)
+    settings = with_data(
+        on(engine_name, make_settings(tmp_path, type="files", path="in/a.csv", format="csv")),
+        **dict.fromkeys(keys),
+    )
+    ingest.run(settings, {})
+    summary = validate_step.run(settings, {})
+    assert summary["rows_quarantined"] == 1 and summary["rows_accepted"] == 299
+    quarantined = pd.read_parquet(settings.data_dir / "quarantine/quarantine.parquet")
+    assert quarantined[REASONS].tolist() == ["support_calls: 'n/a!' is not a number"]
+    assert len(quarantined[contract.ROW_ID].iloc[0]) == 16
+    accepted = pd.read_parquet(settings.data_dir / "validated/data.parquet")
+    assert accepted[contract.ROW_ID].is_unique
+    profile = json.loads((settings.reports_dir / "data_profile.json").read_text())
+    assert profile["freshness"]["newest"] is None and profile["unique_ids"] == 299
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)

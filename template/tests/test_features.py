@@ -42,9 +42,29 @@ def test_pipeline_turns_validated_columns_into_a_finite_numeric_matrix(
     names = pipeline.get_feature_names_out()
     assert matrix.shape == (len(x), len(names))
     assert np.isfinite(matrix).all()
-    assert any(n.startswith("date__") for n in names)
     assert any("_mean_" in n for n in names) and any(n.endswith("_rows") for n in names)
-    assert not any(ID in n for n in names)  # the row id is no feature
+    # Keys are no features: neither the row id nor the timestamp or its date parts.
+    assert not any(ID in n or TS in n for n in names)
+    assert ID not in x.columns and TS not in x.columns
+
+
+def test_no_key_feeds_the_model_unless_listed_under_features(validated: pd.DataFrame) -> None:
+    """The date parts of the timestamp reach the model only when it is listed as a feature."""
+    assert contract.input_columns(CONFIG) == [
+        contract.entity_column(CONFIG),
+        *contract.features(CONFIG),
+    ]
+    listed = {**CONFIG, "features": {**CONFIG["features"], TS: {"type": "timestamp"}}}
+    x, _ = split_xy(validated, listed)
+    assert TS in x.columns and ID not in x.columns
+    names = build_feature_pipeline(listed).fit(x).get_feature_names_out()
+    assert f"date_{TS}__{TS}_month" in names
+    # Without aggregated features the entity key is no input either.
+    plain = {
+        **CONFIG,
+        "features": {n: {**s, "aggregate": False} for n, s in CONFIG["features"].items()},
+    }
+    assert contract.input_columns(plain) == list(CONFIG["features"])
 
 
 def test_pipeline_handles_nulls_unknown_categories_and_new_entities(
@@ -149,6 +169,32 @@ def test_time_split_puts_the_newest_rows_in_test(validated: pd.DataFrame) -> Non
     parts = split_dataset(validated, config, seed=1)
     assert parts["train"][TS].max() <= parts["valid"][TS].min()
     assert parts["valid"][TS].max() <= parts["test"][TS].min()
+
+
+@pytest.mark.parametrize("strategy", [None, "stratified", "random"])
+def test_split_without_a_timestamp_is_deterministic_and_alike_on_every_engine(
+    validated: pd.DataFrame, strategy: str | None
+) -> None:
+    """No timestamp column: the default split is stratified (classification) or random
+    (regression), seeded, and each engine puts the same rows in each part."""
+    if strategy == "stratified" and PROBLEM == "regression":
+        pytest.skip("strata need classes")
+    data = validated.drop(columns=[TS])
+    config = {k: v for k, v in CONFIG.items() if k not in ("timestamp_column", "split")}
+    if strategy:
+        config["split"] = {"strategy": strategy}
+    expected = split_dataset(data, config, seed=5)
+    assert split_dataset(data, config, seed=6)["test"][ID].tolist() != expected["test"][ID].tolist()
+    for engine_name in ENGINES:
+        parts = split_dataset(as_engine(data, engine_name), config, seed=5)
+        for name, frame in parts.items():
+            pd.testing.assert_frame_equal(to_pandas(frame), expected[name], check_dtype=False)
+    if PROBLEM != "regression" and strategy is None:  # the default keeps the class shares
+        overall = data[TARGET].value_counts(normalize=True)
+        shares = expected["test"][TARGET].value_counts(normalize=True)
+        assert (shares - overall).abs().max() < 0.03
+    with pytest.raises(contract.DataContractError, match="timestamp_column"):
+        split_dataset(data, {**config, "split": {"strategy": "time"}}, seed=5)
 
 
 def test_split_refuses_bad_options(validated: pd.DataFrame) -> None:

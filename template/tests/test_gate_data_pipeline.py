@@ -44,9 +44,9 @@ def test_static_checks_pass_on_the_rendered_project() -> None:
 
 def test_missing_or_incomplete_contract_fails(project: Path) -> None:
     config = project / "configs/data.yaml"
-    config.write_text(config.read_text().replace("timestamp_column:", "time_col:"))
+    config.write_text(config.read_text().replace("\ntarget:", "\ntarget_col:"))
     check = gate.check_data_contract(context(project))
-    assert check.status == "fail" and "timestamp_column" in check.detail
+    assert check.status == "fail" and "target" in check.detail
     config.unlink()
     assert gate.check_data_contract(context(project)).status == "fail"
 

@@ -50,9 +50,9 @@ def test_local_explanations_rank_features_by_impact(trained: Trained) -> None:
     rows = splits.xy(splits.test)[0].head(10)
     model = trained.state["model"]
     explanation = explain(model, rows, X.head(100))
-    id_column = trained.settings.data["id_column"]
-    local = local_explanations(explanation, rows, model.predict(rows), id_column, rows=4, top=3)
-    assert [entry["id"] for entry in local] == rows[id_column].head(4).tolist()
+    ids = splits.test[trained.settings.data["id_column"]].head(10)
+    local = local_explanations(explanation, rows, model.predict(rows), ids, rows=4, top=3)
+    assert [entry["id"] for entry in local] == ids.head(4).tolist()
     for entry in local:
         impacts = [abs(c["shap"]) for c in entry["contributions"]]
         assert len(impacts) == 3 and impacts == sorted(impacts, reverse=True)

@@ -12,9 +12,20 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
-from conftest import Settings, Trained, model_settings, tracking_env
+import yaml
+from conftest import (
+    FAST_EXPERIMENT,
+    ROOT,
+    Settings,
+    Trained,
+    model_settings,
+    run_step,
+    tracking_env,
+)
 from mlflow import MlflowClient
 
+from data_ingestion import contract
+from data_ingestion.sample import generate
 from models import data
 from models.train_step import search_all, search_rows
 from models.tuning import SearchResult
@@ -138,3 +149,62 @@ def test_search_uses_a_seeded_sample_of_large_data() -> None:
     assert len(X_small) == 300 and X_small.index.equals(y_small.index)
     assert search_rows(X, y, experiment)[0].index.equals(X_small.index)
     assert search_rows(X, y, {"seed": 5, "search": {"max_rows": 5000}})[0] is X
+
+
+def model_inputs(model_uri: str) -> list[str]:
+    """The input columns of a logged model, as its MLflow signature records them."""
+    return mlflow.models.get_model_info(model_uri).signature.inputs.input_names()
+
+
+def test_no_key_column_is_a_model_input_unless_listed(trained: Trained) -> None:
+    """The id and the timestamp (nor its date parts) are not among the champion's inputs."""
+    config = trained.settings.data
+    name = trained.state["registration"]["model_name"]
+    inputs = model_inputs(f"models:/{name}@champion")
+    assert inputs == contract.input_columns(config)
+    keys = [contract.id_column(config), contract.timestamp_column(config)]
+    assert not set(keys) & set(inputs)
+    features = json.loads((trained.settings.data_dir / "features/manifest.json").read_text())
+    assert not [n for n in features["feature_names"] if any(str(k) in n for k in keys)]
+
+
+@pytest.mark.slow
+def test_a_csv_without_id_and_timestamp_trains_to_a_champion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Your own table as it comes: a CSV of features and target, no id, timestamp or entity
+    column, and a contract that names only the target and the features."""
+    base = yaml.safe_load((ROOT / "configs/data.yaml").read_text())
+    keys = [base[k] for k in ("id_column", "timestamp_column", "entity_column") if base.get(k)]
+    root = tmp_path / "own"
+    model_settings(root)  # the project files training reads
+    table = generate(base["problem_type"], 1000, seed=11).drop(columns=keys)
+    (root / "data/landing").mkdir(parents=True)
+    table.to_csv(root / "data/landing/export.csv", index=False)
+    own = {
+        "problem_type": base["problem_type"],
+        "engine": base["engine"],
+        "source": {"type": "files", "path": "data/landing/*.csv", "format": "csv"},
+        "target": base["target"],
+        "target_spec": base["target_spec"],
+        "features": base["features"],
+    }
+    (root / "configs/data.yaml").write_text(yaml.safe_dump(own, sort_keys=False))
+    tracking_env(monkeypatch, root)
+    fast = {**FAST_EXPERIMENT, "search": {"n_trials": 2, "timeout_seconds": 600}}
+    settings = Settings(root=root, overrides={"experiment": fast})
+    state: dict = {}
+    previous = mlflow.get_tracking_uri()
+    try:
+        for step in ("ingest", "validate", "features", "train", "evaluate", "explain", "register"):
+            run_step(step, settings, state)
+        inputs = model_inputs(state["training"]["model_uri"])
+    finally:  # the steps point MLflow at this project's store: give the other tests theirs back
+        mlflow.set_tracking_uri(previous)
+
+    assert state["registration"]["aliases"] == ["challenger", "champion"]
+    manifest = json.loads((root / "data/features/manifest.json").read_text())
+    strategy = "random" if base["problem_type"] == "regression" else "stratified"
+    assert manifest["split"]["strategy"] == strategy
+    assert sum(manifest["rows"].values()) == 1000
+    assert inputs == list(base["features"])  # no id, no timestamp, no row order

@@ -60,21 +60,32 @@ class InputSchema:
         self.timestamp_column = contract.timestamp_column(data_config)
         self.target = contract.target_column(data_config)
         self.timestamp_format = data_config.get("timestamp_format")
-        columns = [Column(self.id_column, "id", nullable=True)]
-        if self.entity_column:
-            columns.append(Column(self.entity_column, "entity", nullable=False))
-        columns.append(Column(self.timestamp_column, "timestamp", nullable=True))
-        for name, spec in contract.features(data_config).items():
-            columns.append(
-                Column(
-                    name,
-                    spec["type"],
-                    nullable=bool(spec.get("nullable", False)),
-                    minimum=_number(spec.get("min")),
-                    maximum=_number(spec.get("max")),
-                    allowed=tuple(spec.get("allowed") or ()),
-                )
+        columns = [
+            Column(
+                name,
+                spec["type"],
+                nullable=bool(spec.get("nullable", False)),
+                minimum=_number(spec.get("min")),
+                maximum=_number(spec.get("max")),
+                allowed=tuple(spec.get("allowed") or ()),
             )
+            for name, spec in contract.features(data_config).items()
+        ]
+        # The configured keys come first; a key also listed as a feature is taken as the feature.
+        # A key the model does not take (the id, the timestamp; the entity without aggregates)
+        # is accepted and logged, but may be left out.
+        inputs = set(contract.input_columns(data_config))
+        keys = []
+        if self.id_column:
+            keys.append(Column(self.id_column, "id", nullable=True))
+        if self.entity_column:
+            keys.append(Column(self.entity_column, "entity", self.entity_column not in inputs))
+        if self.timestamp_column:
+            keys.append(Column(self.timestamp_column, "timestamp", nullable=True))
+        listed = {c.name for c in columns}
+        keys = [k for k in keys if k.name not in listed]
+        self.optional_keys = frozenset(k.name for k in keys if k.name not in inputs)
+        columns = keys + columns
         self.columns: tuple[Column, ...] = tuple(columns)
         self.names: tuple[str, ...] = tuple(c.name for c in columns)
         self._fields = tuple(f"f{i}" for i in range(len(columns)))
@@ -102,7 +113,7 @@ class InputSchema:
     def row_values(self, row: BaseModel) -> dict[str, Any]:
         """A validated row as {column: value}, the timestamp filled in when it was omitted."""
         values = {name: getattr(row, f) for f, name in zip(self._fields, self.names, strict=True)}
-        if values[self.timestamp_column] is None:
+        if self.timestamp_column and values.get(self.timestamp_column) is None:
             values[self.timestamp_column] = datetime.now(UTC).replace(tzinfo=None)
         return values
 
@@ -118,14 +129,13 @@ class InputSchema:
 
     def validate_frame(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(accepted rows, rejected rows with a `reason`) under the same rules as the API."""
-        missing = [c.name for c in self.columns if c.role != "id" and c.name not in df.columns]
+        absent = [c.name for c in self.columns if c.name not in df.columns]
+        missing = [name for name in absent if name not in self.optional_keys]
         if missing:
             raise contract.DataContractError(
                 f"input lacks column(s) {', '.join(missing)} required by configs/data.yaml"
             )
-        df = df.reset_index(drop=True)
-        if self.id_column not in df.columns:
-            df = df.assign(**{self.id_column: None})
+        df = df.reset_index(drop=True).assign(**dict.fromkeys(absent))
         reasons = pd.Series("", index=df.index, dtype=object)
         clean: dict[str, Any] = {}
         for column in self.columns:
@@ -220,6 +230,8 @@ def _field(column: Column) -> tuple[Any, Any]:
     if column.role == "id":
         return (Key | None, Field(default=None, alias=column.name))
     if column.role == "entity":
+        if column.nullable:  # not a model input: it may be left out
+            return (Key | None, Field(default=None, alias=column.name))
         return (Key, Field(alias=column.name))
     if column.role == "timestamp":
         return (Timestamp | None, Field(default=None, alias=column.name))
