@@ -48,7 +48,19 @@ def row_ids(df: pd.DataFrame) -> np.ndarray:
         pairs = pd.DataFrame({"hash": hashes[repeat], "occurrence": occurrence[repeat]})
         hashes = hashes.copy()
         hashes[repeat] = pd.util.hash_pandas_object(pairs, index=False).to_numpy()
-    return np.asarray([f"{h:016x}" for h in hashes.tolist()], dtype=object)
+    return _hex(hashes)
+
+
+HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _hex(hashes: np.ndarray) -> np.ndarray:
+    """uint64 values as 16 lowercase hex digits (object array of str), without a Python loop."""
+    octets = hashes.astype(">u8").view(np.uint8).reshape(-1, 8)
+    digits = np.empty((len(hashes), 16), dtype=np.uint8)
+    digits[:, 0::2] = HEX_DIGITS[octets >> 4]
+    digits[:, 1::2] = HEX_DIGITS[octets & 15]
+    return digits.view("S16").ravel().astype("U16").astype(object)
 
 
 def _canonical(values: pd.Series) -> np.ndarray:
@@ -58,13 +70,15 @@ def _canonical(values: pd.Series) -> np.ndarray:
         return values.to_numpy(dtype="float64")
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         return pd.to_numeric(values).to_numpy(dtype="float64", na_value=np.nan)
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
     # Dates read from Parquet: datetime64 from polars, `datetime.date` objects from pandas.
-    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.infer_dtype(
-        values, skipna=True
-    ) in ("date", "datetime"):
+    if pd.api.types.is_datetime64_any_dtype(dtype) or inferred in ("date", "datetime"):
         stamps = pd.to_datetime(values, utc=True).dt.tz_convert(None).astype("datetime64[ns]")
         return stamps.to_numpy().view("int64")
     missing = values.isna().to_numpy()
-    text = values.astype(str).to_numpy(dtype=object)
+    if inferred in ("string", "empty"):  # text already: no conversion of a million strings
+        text = values.to_numpy(dtype=object, copy=True)
+    else:
+        text = values.astype(str).to_numpy(dtype=object)
     text[missing] = None
     return text

@@ -176,6 +176,17 @@ def test_text_in_a_numeric_csv_column_is_quarantined_end_to_end(
     assert quarantined[REASONS].tolist() == ["support_calls: 'several' is not a number"] * 2
 
 
+def test_faults_and_validation_that_need_a_key_say_which() -> None:
+    keyless = {**CONFIG, "id_column": None, "timestamp_column": None}
+    df = generate(PROBLEM, 100, seed=1)
+    for kind, key in (("duplicate_ids", "id_column"), ("bad_timestamp", "timestamp_column")):
+        with pytest.raises(ValueError, match=f"{kind} needs {key}"):
+            inject_faults(df, keyless, {kind: 2})
+    # Raw data ingested before id_column was removed has no derived row id: ingest again.
+    with pytest.raises(contract.DataContractError, match="run the `ingest` step again"):
+        validate(df, keyless)
+
+
 @pytest.mark.parametrize("engine_name", ENGINES)
 def test_a_table_without_keys_is_validated_by_its_row_ids(tmp_path: Path, engine_name: str) -> None:
     """No id, timestamp or entity column: rows are named by their derived ids, the profile has
