@@ -194,6 +194,33 @@ def test_a_project_from_an_earlier_release_updates_to_head_and_still_passes_its_
     assert not (project / "docs" / "project-plan.md").exists(), "a deleted document came back"
     assert (project / "docs" / "decisions.md").is_file()
     assert (project / "tests" / "test_team.py").is_file()
+    # Everything the user did not touch is what a fresh render of v0.2.0 writes: the update
+    # brought every template change in, and left nothing of v0.1.0 behind.
+    fresh = tmp_path / "fresh"
+    copier.run_copy(
+        str(repo),
+        fresh,
+        data={"project_name": "Churn Model", "post_generation_gates": "none"},
+        defaults=True,
+        unsafe=True,
+        vcs_ref="v0.2.0",
+        skip_tasks=True,
+        quiet=True,
+    )
+    edited = {"churn_model/settings.py", "configs/data.yaml", ".copier-answers.yml"}
+    added = {"docs/decisions.md", "tests/test_team.py"}
+    deleted = {"docs/project-plan.md"}
+
+    def files(root: Path) -> set[str]:
+        return {
+            str(p.relative_to(root))
+            for p in root.rglob("*")
+            if p.is_file() and ".git" not in p.relative_to(root).parts
+        }
+
+    assert files(project) == (files(fresh) | added) - deleted
+    for rel in files(fresh) - edited - deleted:
+        assert (project / rel).read_bytes() == (fresh / rel).read_bytes(), rel
     git(project, "add", "-A")
     git(project, "commit", "-qm", "update to v0.2.0")
 
