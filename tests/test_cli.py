@@ -217,7 +217,7 @@ def test_new_from_a_clone_renders_this_checkout_at_head(tmp_path: Path) -> None:
     result = invoke("new", dest, "--defaults", "--gates", "none")
     assert result.exit_code == 0, result.output
     head = git(ROOT, "rev-parse", "--short", "HEAD").strip()
-    assert f"this checkout {ROOT} @ HEAD (commit {head})" in result.output
+    assert f"this checkout {ROOT} @ HEAD (commit {head}" in result.output
     recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
     assert Path(recorded["_src_path"]).resolve() == ROOT
 

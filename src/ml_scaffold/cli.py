@@ -182,7 +182,10 @@ def template_source(template: str | None, vcs_ref: str | None) -> tuple[str, str
         # get (the canonical tag may not even exist yet).
         ref = vcs_ref or "HEAD"
         commit = _git(root, "rev-parse", "--short", ref).stdout.strip() or "?"
-        return str(root), ref, f"this checkout {root} @ {ref} (commit {commit})"
+        # Copier renders a dirty local HEAD with its uncommitted changes: say so.
+        dirty = ref == "HEAD" and _git(root, "status", "--porcelain").stdout.strip()
+        extra = ", plus uncommitted changes" if dirty else ""
+        return str(root), ref, f"this checkout {root} @ {ref} (commit {commit}{extra})"
     ref = vcs_ref or f"v{__version__}"
     return ml_scaffold.CANONICAL_TEMPLATE, ref, f"{ml_scaffold.CANONICAL_TEMPLATE} @ {ref}"
 
