@@ -108,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     say("")
     say("Next steps:")
     say(f"  cd {root}")
-    for target, what in FIRST_STEPS:
-        say(f"  make {target:<10} # {what}")
+    for target, purpose in FIRST_STEPS:
+        say(f"  make {target:<10} # {purpose}")
     if passed:
         say(f"ml-scaffold: {what}: passed.")
         return 0
