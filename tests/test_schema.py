@@ -151,6 +151,7 @@ def test_computed_variables_read_earlier_answers_only() -> None:
         "has_batch": True,
         "has_app_server": False,
         "has_canary": False,
+        "has_experimentation": False,
     }
 
 
