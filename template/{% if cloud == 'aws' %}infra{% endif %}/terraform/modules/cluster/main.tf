@@ -3,10 +3,6 @@
 
 data "aws_partition" "current" {}
 
-locals {
-  public_endpoint = length(var.api_authorized_cidrs) > 0
-}
-
 resource "aws_cloudwatch_log_group" "cluster" {
   # EKS writes to this exact name; creating it first sets retention and encryption.
   name              = "/aws/eks/${var.name}/cluster"
@@ -48,8 +44,8 @@ resource "aws_eks_cluster" "this" {
   vpc_config {
     subnet_ids              = var.subnet_ids
     endpoint_private_access = true
-    endpoint_public_access  = local.public_endpoint
-    public_access_cidrs     = local.public_endpoint ? var.api_authorized_cidrs : null
+    endpoint_public_access  = length(var.api_authorized_cidrs) > 0
+    public_access_cidrs     = length(var.api_authorized_cidrs) > 0 ? var.api_authorized_cidrs : null
   }
 
   encryption_config {
