@@ -60,6 +60,9 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "serving == 'bentoml'": lambda a: a["serving"] == "bentoml",
     "serving == 'kserve'": lambda a: a["serving"] == "kserve",
     "serving != 'kserve'": lambda a: a["serving"] != "kserve",
+    # Each cloud's Terraform is its own template folder rendering to infra/terraform.
+    "cloud == 'aws'": lambda a: a["cloud"] == "aws",
+    "cloud != 'local'": lambda a: a["cloud"] != "local",
 }
 CONDITIONAL_SEGMENT = re.compile(r"\{% if (.+?) %\}(.*?)\{% endif %\}")
 
