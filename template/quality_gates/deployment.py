@@ -138,6 +138,7 @@ def check_deployment_tests(ctx: Context) -> Check:
         "test_api_bentoml.py",
         "test_kserve.py",
         "test_batch.py",
+        "test_cloud_overlays.py",
     ]
     tests = [f"tests/{n}" for n in names if (ctx.root / "tests" / n).is_file()]
     timeout = int(_settings(ctx).get("tests_timeout_seconds", 900))
