@@ -136,5 +136,82 @@ def test_checkov_finds_no_unexplained_failure(tmp_path: Path, cloud: str) -> Non
                 assert len(line.split("checkov:skip=")[1].split(":", 1)[1].strip()) > 20, line
 
 
+ENV_ORDER = ("dev", "staging", "prod")
+
+
+@pytest.mark.parametrize("mode", schema.QUESTION_BY_NAME["execution_mode"].offered)
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_github_deploy_workflow_lints_orders_jobs_and_scopes_permissions(
+    tmp_path: Path, cloud: str, mode: str
+) -> None:
+    project = write_project(tmp_path, cloud_answers(cloud, execution_mode=mode))
+    workflow = ".github/workflows/deploy.yml"
+    bin_dir = Path(sys.executable).parent
+    for cmd in (
+        [
+            str(bin_dir / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            workflow,
+        ],
+        [str(bin_dir / "actionlint"), workflow],
+    ):
+        result = subprocess.run(cmd, cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+    doc = yaml.safe_load((project / workflow).read_text())
+    jobs = doc["jobs"]
+    assert doc["permissions"] == {"contents": "read"}  # nothing more unless a job asks
+    envs = [e for e in ENV_ORDER if (project / TERRAFORM / "envs" / f"{e}.tfvars").is_file()]
+    assert jobs["plan"]["strategy"]["matrix"]["env"] == envs
+    assert "pull_request" in jobs["plan"]["if"]
+    previous = "image"
+    for env in envs:
+        job = jobs[f"deploy-{env}"]
+        assert job["needs"] == [previous]  # the image first, then one environment at a time
+        assert job["environment"] == env  # the environment's approval rules gate it
+        assert job["permissions"] == {"contents": "read", "id-token": "write"}
+        steps = " ".join(str(s.get("run", "")) + str(s.get("uses", "")) for s in job["steps"])
+        assert "configure-aws-credentials" in steps
+        order = ["$TF apply -auto-approve", "docker push", "kubectl apply -k", "build/deploy/$ENV"]
+        assert all(step in steps for step in order)
+        assert steps.index("-auto-approve") < steps.index("docker push")
+        assert steps.index("docker push") < steps.index("kubectl apply -k")
+        previous = f"deploy-{env}"
+    assert "id-token" not in jobs["image"].get("permissions", {})
+    assert set(jobs) == {"plan", "image"} | {f"deploy-{env}" for env in envs}
+    # No long-lived keys anywhere: OIDC federation only.
+    assert "AWS_SECRET_ACCESS_KEY" not in (project / workflow).read_text()
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_gitlab_deploy_stages_validate_and_order_jobs(tmp_path: Path, cloud: str) -> None:
+    project = write_project(
+        tmp_path, cloud_answers(cloud, execution_mode="enterprise", ci_provider="gitlab")
+    )
+    bin_dir = Path(sys.executable).parent
+    result = subprocess.run(
+        [
+            str(bin_dir / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            ".gitlab-ci.yml",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    doc = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
+    assert doc["stages"] == ["test", "image", "deploy"]
+    assert doc["build-image"]["needs"] == ["test"]
+    previous = "build-image"
+    for env in ENV_ORDER:
+        job = doc[f"deploy-{env}"]
+        assert job["needs"] == [previous] and job["environment"]["name"] == env
+        assert job["extends"] == ".aws"
+        previous = f"deploy-{env}"
+    assert doc[".aws"]["id_tokens"]["AWS_ID_TOKEN"]["aud"] == "sts.amazonaws.com"
+
+
 if __name__ == "__main__":  # render one cloud project for a look: python tests/test_infra.py DST
     write_project(Path(sys.argv[1]), cloud_answers(*sys.argv[2:3] or ["aws"]))
