@@ -59,6 +59,12 @@ variable "api_authorized_cidrs" {
   }
 }
 
+variable "deployer_role_arns" {
+  description = "IAM roles (the deploy pipeline's) given edit rights in the namespace."
+  type        = list(string)
+  default     = []
+}
+
 variable "kubernetes_version" {
   description = "EKS Kubernetes version."
   type        = string
