@@ -60,7 +60,7 @@ VARIANTS = [
     {"cloud": cloud, "execution_mode": mode, "data_source": source}
     for cloud in CLOUDS
     for mode in schema.QUESTION_BY_NAME["execution_mode"].offered
-    for source in ("sample", "postgres")
+    for source in ("sample", "postgres", "object_store")
 ]
 
 
@@ -84,6 +84,8 @@ def test_files_are_the_expected_set_clean_and_parseable(project: Path) -> None:
     assert "infra/terraform/modules/database/main.tf" in files
     for rel, text in MODEL.project(answers):
         assert content_problem(rel, text) is None, content_problem(rel, text)
+    reader = "data_ingestion/object_store.py"
+    assert (reader in files) == (answers["data_source"] == "object_store")
     main = (project / TERRAFORM / "main.tf").read_text()
     assert ('module "database"' in main) == (answers["data_source"] == "postgres")
 
