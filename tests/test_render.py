@@ -52,6 +52,7 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "orchestrator == 'dagster'": lambda a: a["orchestrator"] == "dagster",
     "orchestrator == 'kubeflow'": lambda a: a["orchestrator"] == "kubeflow",
     "data_source == 'files'": lambda a: a["data_source"] == "files",
+    "data_source == 'object_store'": lambda a: a["data_source"] == "object_store",
     "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
     "has_experimentation": lambda a: a["execution_mode"] != "quick",
     "has_experimentation and has_api": lambda a: (
@@ -71,6 +72,9 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "serving == 'bentoml'": lambda a: a["serving"] == "bentoml",
     "serving == 'kserve'": lambda a: a["serving"] == "kserve",
     "serving != 'kserve'": lambda a: a["serving"] != "kserve",
+    # Each cloud's Terraform is its own template folder rendering to infra/terraform.
+    "cloud == 'aws'": lambda a: a["cloud"] == "aws",
+    "cloud != 'local'": lambda a: a["cloud"] != "local",
 }
 CONDITIONAL_SEGMENT = re.compile(r"\{% if (.+?) %\}(.*?)\{% endif %\}")
 

@@ -25,6 +25,8 @@ from data_ingestion.layers import write_parquet
 from data_ingestion.retry import with_retries
 
 FORMATS = ("csv", "parquet")
+# object_store: data_ingestion/object_store.py, rendered for projects reading a bucket.
+SOURCE_TYPES = ("sample", "files", "object_store")
 
 
 class SourceReadError(ValueError):
@@ -43,8 +45,10 @@ class SourceBatch:
 def source_config(config: Mapping[str, Any]) -> dict[str, Any]:
     source = dict(config.get("source") or {})
     kind = source.get("type")
-    if kind not in ("sample", "files"):
-        raise ValueError(f"configs/data.yaml: source.type must be sample or files, got {kind!r}")
+    if kind not in SOURCE_TYPES:
+        raise ValueError(
+            f"configs/data.yaml: source.type must be {' or '.join(SOURCE_TYPES)}, got {kind!r}"
+        )
     return source
 
 
@@ -55,7 +59,7 @@ def fingerprint(config: Mapping[str, Any]) -> str:
         keys = {k: source.get(k) for k in ("type", "rows", "seed", "faults")}
         keys["problem_type"] = config.get("problem_type")
     else:
-        keys = {k: source.get(k) for k in ("type", "path", "format")}
+        keys = {k: source.get(k) for k in ("type", "path", "url", "format")}
     # Loads made with a derived row id cannot be mixed with loads keyed by a column, or back.
     keys["id_column"] = contract.id_column(config)
     return hashlib.sha256(json.dumps(keys, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -72,6 +76,13 @@ def read_source(
     frames = engine.frames(engine.name(config))
     if source["type"] == "sample":
         return SourceBatch(frames.from_pandas(generate_sample(config)))
+    if source["type"] == "object_store":
+        from data_ingestion import object_store
+
+        read, objects, notes = object_store.read(
+            source, engine.name(config), dict(already_read or {}), sleep
+        )
+        return SourceBatch(frames.concat(read), objects, notes)
     return _read_files(config, source, root, dict(already_read or {}), sleep)
 
 

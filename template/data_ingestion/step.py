@@ -88,13 +88,16 @@ def _newer_than_watermark(
     """Rows after the watermark; returns them and how many older rows were left out.
 
     Rows whose timestamp cannot be read are kept (validation quarantines them) when their
-    content is new: always for files (read files are skipped), on the first load for the sample.
+    content is new: always for files and objects (read ones are skipped), on the first load
+    for the sample.
     """
     if watermark is None or not len(frame) or contract.timestamp_column(config) is None:
         return frame, 0
     frames = engine.frames(engine.name_of(frame))
     ts = frames.timestamps(frame, config)
     keep = frames.newer_than(
-        ts, datetime.fromisoformat(watermark), keep_unparsed=source_type == "files"
+        ts,
+        datetime.fromisoformat(watermark),
+        keep_unparsed=source_type in ("files", "object_store"),
     )
     return frames.filter_rows(frame, keep), int((~keep).sum())

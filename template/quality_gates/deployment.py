@@ -136,6 +136,7 @@ def check_deployment_tests(ctx: Context) -> Check:
         "test_api_bentoml.py",
         "test_kserve.py",
         "test_batch.py",
+        "test_cloud_overlays.py",
     ]
     tests = [f"tests/{n}" for n in names if (ctx.root / "tests" / n).is_file()]
     timeout = int(ctx.setting("deployment", "tests_timeout_seconds"))
@@ -165,6 +166,61 @@ def check_manifests_validate(ctx: Context) -> list[Check]:
             detail = f"{len(docs)} resources valid (Kubernetes {version}, strict, restricted)"
             checks.append(Check(name, PASS, detail))
     return checks or [Check("manifests validate", FAIL, "no overlay found")]
+
+
+def check_infra(ctx: Context) -> list[Check]:
+    """infra/terraform offline (fmt, HCL parse, security properties, checkov) and checkov over
+    the rendered overlays; nothing when the project targets no cloud."""
+    cloud = ctx.answers.get("cloud", "local")
+    if cloud == "local":
+        return []
+    _project_importable(ctx)
+    from deployment import infra_checks as infra
+
+    checks = []
+    try:
+        unformatted = infra.terraform_fmt(ctx.root)
+        status = FAIL if unformatted else PASS
+        checks.append(Check("terraform fmt", status, ", ".join(unformatted) or "formatted"))
+    except infra.ToolMissing as exc:
+        checks.append(Check("terraform fmt", FAIL, str(exc)))
+    try:
+        parsed = infra.parse_all(ctx.root)
+    except ValueError as exc:
+        return [*checks, Check("terraform parse", FAIL, str(exc))]
+    checks.append(Check("terraform parse", PASS, f"{len(parsed)} HCL files parse"))
+    try:
+        overlays = infra.rendered_overlays(ctx.root)
+        sa, _ = infra.overlay_identity(next(iter(overlays.values())))
+        namespaces = {env: infra.overlay_identity(docs)[1] for env, docs in overlays.items()}
+        findings = infra.security_findings(cloud, parsed, sa, namespaces)
+        checks.append(
+            Check(
+                "infra security properties",
+                FAIL if findings else PASS,
+                "; ".join(findings)
+                or f"private encrypted storage, private cluster API, {cloud} workload "
+                f"identity bound to {sa} in {', '.join(namespaces.values())}",
+            )
+        )
+    except (FileNotFoundError, RuntimeError) as exc:
+        overlays = {}
+        checks.append(Check("infra security properties", FAIL, str(exc)))
+    for name, scan in (
+        ("checkov terraform", lambda: infra.checkov_terraform(ctx.root)),
+        ("checkov kubernetes", lambda: infra.checkov_overlays(ctx.root, overlays)),
+    ):
+        try:
+            failed = scan()
+        except infra.ToolMissing as exc:
+            checks.append(Check(name, FAIL, str(exc)))
+            continue
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            checks.append(Check(name, FAIL, str(exc)))
+            continue
+        detail = "; ".join(failed[:10]) or "no failed checks (suppressions carry their reason)"
+        checks.append(measured(name, len(failed), 0, at_least=False, detail=detail))
+    return checks
 
 
 def check_hadolint(ctx: Context) -> Check:
@@ -249,6 +305,7 @@ GATE = PhaseGate(
     full_checks=[
         check_deployment_tests,
         check_manifests_validate,
+        check_infra,
         check_hadolint,
         check_container_commands,
         check_latency,

@@ -1,0 +1,219 @@
+"""Cloud projects' infra/terraform, rendered for every mode and database choice: the expected
+files, clean and parseable; `terraform fmt -check`; an HCL parse; the security properties on the
+parsed resources; checkov with zero unexplained failures.
+
+Clouds are rendered with the in-process model (tests/template_model.py) until the questionnaire
+offers them; once offered, tests/test_render.py's every-combination check covers them too.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+from test_render import MODEL, content_problem, expected_files
+
+from ml_scaffold import schema
+
+CLOUDS = ("aws",)
+TERRAFORM = Path("infra/terraform")
+TF_ENV = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
+TERRAFORM_MISSING = (
+    "not run: terraform not installed (on the machine image; else "
+    "https://developer.hashicorp.com/terraform/install)"
+)
+
+
+def cloud_answers(cloud: str, **given: str) -> dict[str, Any]:
+    # complete() takes planned choices as given; the mode's preset fills the rest.
+    return schema.complete({"project_slug": "demo_proj", "cloud": cloud, **given})
+
+
+def write_project(dst: Path, answers: dict[str, Any]) -> Path:
+    for rel, text in MODEL.project(answers):
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dst / rel).write_text(text, encoding="utf-8")
+    recorded = {k: v for k, v in answers.items() if schema.is_asked(k, answers)}
+    (dst / ".copier-answers.yml").write_text(yaml.safe_dump(recorded), encoding="utf-8")
+    return dst
+
+
+def infra_checks(project: Path) -> ModuleType:
+    """The project's own deployment/infra_checks.py, imported from the rendered file."""
+    path = project / "deployment/infra_checks.py"
+    spec = importlib.util.spec_from_file_location(f"infra_checks_{id(project)}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+VARIANTS = [
+    {"cloud": cloud, "execution_mode": mode, "data_source": source}
+    for cloud in CLOUDS
+    for mode in schema.QUESTION_BY_NAME["execution_mode"].offered
+    for source in ("sample", "postgres", "object_store")
+]
+
+
+@pytest.fixture(scope="module", params=VARIANTS, ids=lambda v: "-".join(v.values()))
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    answers = cloud_answers(**request.param)
+    return write_project(tmp_path_factory.mktemp("cloud"), answers)
+
+
+def _answers(project: Path) -> dict[str, Any]:
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+def test_files_are_the_expected_set_clean_and_parseable(project: Path) -> None:
+    answers = cloud_answers(**{k: _answers(project)[k] for k in VARIANTS[0]})
+    files = {rel for rel, _ in MODEL.paths(answers)} | {".copier-answers.yml"}
+    assert files == expected_files(answers)
+    envs = {Path(f).name.removesuffix(".tfvars") for f in files if f.endswith(".tfvars")}
+    overlays = {f.split("/")[3] for f in files if f.startswith("deployment/k8s/overlays/")}
+    assert envs == overlays
+    assert "infra/terraform/modules/database/main.tf" in files
+    for rel, text in MODEL.project(answers):
+        assert content_problem(rel, text) is None, content_problem(rel, text)
+    reader = "data_ingestion/object_store.py"
+    assert (reader in files) == (answers["data_source"] == "object_store")
+    main = (project / TERRAFORM / "main.tf").read_text()
+    assert ('module "database"' in main) == (answers["data_source"] == "postgres")
+
+
+def test_terraform_is_formatted(project: Path) -> None:
+    if shutil.which("terraform") is None:
+        pytest.skip(TERRAFORM_MISSING)
+    result = subprocess.run(
+        ["terraform", "fmt", "-check", "-recursive", "-diff", str(project / TERRAFORM)],
+        capture_output=True,
+        text=True,
+        env=TF_ENV,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hcl_parses_and_security_properties_hold(project: Path) -> None:
+    infra = infra_checks(project)
+    parsed = infra.parse_all(project)
+    assert {"main.tf", "outputs.tf", "envs/dev.tfvars"} <= set(parsed)
+    answers = _answers(project)
+    app = answers["project_slug"].replace("_", "-")
+    namespaces = {"dev": f"{app}-dev", "staging": f"{app}-staging", "prod": app}
+    namespaces = {env: ns for env, ns in namespaces.items() if env in infra.environments(project)}
+    # The ServiceAccount and namespaces the manifests use, read from the rendered YAML.
+    sa = yaml.safe_load((project / "deployment/k8s/base/serviceaccount.yaml").read_text())
+    for env, namespace in namespaces.items():
+        overlay = project / "deployment/k8s/overlays" / env / "kustomization.yaml"
+        assert yaml.safe_load(overlay.read_text())["namespace"] == namespace
+    name = sa["metadata"]["name"]
+    assert infra.security_findings(answers["cloud"], parsed, name, namespaces) == []
+    assert infra.security_findings(answers["cloud"], parsed, "someone-else", namespaces)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_checkov_finds_no_unexplained_failure(tmp_path: Path, cloud: str) -> None:
+    """The richest variant (enterprise, PostgreSQL): every resource kind is rendered."""
+    project = write_project(
+        tmp_path, cloud_answers(cloud, execution_mode="enterprise", data_source="postgres")
+    )
+    if shutil.which("uv") is None:
+        pytest.skip("not run: uv not installed (checkov runs through `uv tool run`)")
+    failed = infra_checks(project).checkov_terraform(project)
+    assert failed == []
+    # Every suppression carries its reason.
+    for path in (project / TERRAFORM).rglob("*.tf"):
+        for line in path.read_text().splitlines():
+            if "checkov:skip=" in line:
+                assert len(line.split("checkov:skip=")[1].split(":", 1)[1].strip()) > 20, line
+
+
+ENV_ORDER = ("dev", "staging", "prod")
+
+
+@pytest.mark.parametrize("mode", schema.QUESTION_BY_NAME["execution_mode"].offered)
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_github_deploy_workflow_lints_orders_jobs_and_scopes_permissions(
+    tmp_path: Path, cloud: str, mode: str
+) -> None:
+    project = write_project(tmp_path, cloud_answers(cloud, execution_mode=mode))
+    workflow = ".github/workflows/deploy.yml"
+    bin_dir = Path(sys.executable).parent
+    for cmd in (
+        [
+            str(bin_dir / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            workflow,
+        ],
+        [str(bin_dir / "actionlint"), workflow],
+    ):
+        result = subprocess.run(cmd, cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+    doc = yaml.safe_load((project / workflow).read_text())
+    jobs = doc["jobs"]
+    assert doc["permissions"] == {"contents": "read"}  # nothing more unless a job asks
+    envs = [e for e in ENV_ORDER if (project / TERRAFORM / "envs" / f"{e}.tfvars").is_file()]
+    assert jobs["plan"]["strategy"]["matrix"]["env"] == envs
+    assert "pull_request" in jobs["plan"]["if"]
+    previous = "image"
+    for env in envs:
+        job = jobs[f"deploy-{env}"]
+        assert job["needs"] == [previous]  # the image first, then one environment at a time
+        assert job["environment"] == env  # the environment's approval rules gate it
+        assert job["permissions"] == {"contents": "read", "id-token": "write"}
+        steps = " ".join(str(s.get("run", "")) + str(s.get("uses", "")) for s in job["steps"])
+        assert "configure-aws-credentials" in steps
+        order = ["$TF apply -auto-approve", "docker push", "kubectl apply -k", "build/deploy/$ENV"]
+        assert all(step in steps for step in order)
+        assert steps.index("-auto-approve") < steps.index("docker push")
+        assert steps.index("docker push") < steps.index("kubectl apply -k")
+        previous = f"deploy-{env}"
+    assert "id-token" not in jobs["image"].get("permissions", {})
+    assert set(jobs) == {"plan", "image"} | {f"deploy-{env}" for env in envs}
+    # No long-lived keys anywhere: OIDC federation only.
+    assert "AWS_SECRET_ACCESS_KEY" not in (project / workflow).read_text()
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_gitlab_deploy_stages_validate_and_order_jobs(tmp_path: Path, cloud: str) -> None:
+    project = write_project(
+        tmp_path, cloud_answers(cloud, execution_mode="enterprise", ci_provider="gitlab")
+    )
+    bin_dir = Path(sys.executable).parent
+    result = subprocess.run(
+        [
+            str(bin_dir / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            ".gitlab-ci.yml",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    doc = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
+    assert doc["stages"] == ["test", "image", "deploy"]
+    assert doc["build-image"]["needs"] == ["test"]
+    previous = "build-image"
+    for env in ENV_ORDER:
+        job = doc[f"deploy-{env}"]
+        assert job["needs"] == [previous] and job["environment"]["name"] == env
+        assert job["extends"] == ".aws"
+        previous = f"deploy-{env}"
+    assert doc[".aws"]["id_tokens"]["AWS_ID_TOKEN"]["aud"] == "sts.amazonaws.com"
+
+
+if __name__ == "__main__":  # render one cloud project for a look: python tests/test_infra.py DST
+    write_project(Path(sys.argv[1]), cloud_answers(*sys.argv[2:3] or ["aws"]))
