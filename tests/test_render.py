@@ -41,6 +41,7 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "orchestrator == 'dagster'": lambda a: a["orchestrator"] == "dagster",
     "orchestrator == 'kubeflow'": lambda a: a["orchestrator"] == "kubeflow",
     "data_source == 'files'": lambda a: a["data_source"] == "files",
+    "data_source == 'postgres'": lambda a: a["data_source"] == "postgres",
     "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
     # deployment/api renders for every real-time serving choice (its framework-neutral modules
     # serve KServe's predictor too); FastAPI and BentoML files, tests and bench are marked.

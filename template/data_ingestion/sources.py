@@ -1,6 +1,7 @@
 """Read the source named in `configs/data.yaml`: the generated sample, or CSV/Parquet files.
 
 `source.type: sample` generates `rows` rows with `seed` (and optional injected `faults`).
+`source.type: postgres` reads a table or query (see `data_ingestion.postgres`).
 `source.type: files` reads `path` (a file or a glob, relative to the project) in `format`
 csv or parquet. Files already ingested (same content hash) are skipped. Transient read errors
 are retried with exponential backoff; an unreadable file is a clear error.
@@ -25,6 +26,8 @@ from data_ingestion.layers import write_parquet
 from data_ingestion.retry import with_retries
 
 FORMATS = ("csv", "parquet")
+# postgres needs the project rendered with data_source=postgres (psycopg, data_ingestion.postgres).
+SOURCE_TYPES = ("sample", "files", "postgres")
 
 
 class SourceReadError(ValueError):
@@ -43,17 +46,25 @@ class SourceBatch:
 def source_config(config: Mapping[str, Any]) -> dict[str, Any]:
     source = dict(config.get("source") or {})
     kind = source.get("type")
-    if kind not in ("sample", "files"):
-        raise ValueError(f"configs/data.yaml: source.type must be sample or files, got {kind!r}")
+    if kind not in SOURCE_TYPES:
+        raise ValueError(
+            f"configs/data.yaml: source.type must be one of {', '.join(SOURCE_TYPES)}, got {kind!r}"
+        )
     return source
 
 
-def fingerprint(config: Mapping[str, Any]) -> str:
+def fingerprint(config: Mapping[str, Any], root: Path | None = None) -> str:
     """Identifies the source; when it changes, earlier loads belong to another dataset."""
     source = source_config(config)
     if source["type"] == "sample":
         keys = {k: source.get(k) for k in ("type", "rows", "seed", "faults")}
         keys["problem_type"] = config.get("problem_type")
+    elif source["type"] == "postgres":  # another server, database, table or query: new dataset
+        from data_ingestion.postgres import connection
+
+        keys = {k: source.get(k) for k in ("type", "table", "query")}
+        keys["timestamp_column"] = config.get("timestamp_column")
+        keys |= connection.identity(connection.conninfo(source, root or Path.cwd()))
     else:
         keys = {k: source.get(k) for k in ("type", "path", "format")}
     return hashlib.sha256(json.dumps(keys, sort_keys=True, default=str).encode()).hexdigest()[:16]
