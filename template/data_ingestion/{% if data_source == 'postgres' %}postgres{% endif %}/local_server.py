@@ -263,3 +263,8 @@ def info(root: Path) -> dict[str, Any]:
         "data_dir": server.data_dir,
         "passfile": server.passfile,
     }
+
+
+def password(server: Server) -> str:
+    """The generated password of a local server (for tests that must show it never leaks)."""
+    return _password_of(Path(server.passfile))
