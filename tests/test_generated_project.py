@@ -102,6 +102,14 @@ VARIANTS: list[dict[str, str]] = [
         "python_version": "3.13",
         "license": "BSD-3-Clause",
     },
+    {  # a PostgreSQL source: `make pipeline` starts a local server of the machine's binaries
+        "problem_type": "binary_classification",
+        "data_source": "postgres",
+        "processing_engine": "polars",
+        "deployment_mode": "batch",
+        "orchestrator": "dagster",
+        "execution_mode": "quick",
+    },
     {
         "execution_mode": "standard",
         "problem_type": "regression",
@@ -168,10 +176,12 @@ def python_env(version: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("answers", VARIANTS, ids=lambda a: "-".join(a.values()))
 def test_generated_project_installs_runs_and_passes_its_gates(
-    tmp_path: Path, answers: dict[str, str]
+    tmp_path: Path, answers: dict[str, str], request: pytest.FixtureRequest
 ) -> None:
     # Rendered as a user gets it: the post-generation hook commits it and runs the static gates.
     project = render(tmp_path / "proj", tasks=True, post_generation_gates="static", **answers)
+    if answers.get("data_source") == "postgres":  # `make pipeline` starts a local server
+        request.addfinalizer(lambda: stop_local_database(project))
     shrink_data(project)
     env = ENV | python_env(schema.complete(answers)["python_version"])
     make(project, "setup", env=env)
@@ -195,6 +205,13 @@ def test_generated_project_installs_runs_and_passes_its_gates(
     # The gates took the results `make test-all` recorded on this tree instead of re-running them.
     checks = {c["name"]: c for c in report["data_pipeline"]["checks"]}
     assert "not re-run" in checks["data tests pass"]["detail"], checks["data tests pass"]
+
+
+def stop_local_database(project: Path) -> None:
+    """Stop and delete the local PostgreSQL a postgres project's `make pipeline` started."""
+    subprocess.run(
+        ["make", "db-destroy"], cwd=project, env=ENV, capture_output=True, text=True, timeout=120
+    )
 
 
 def readme_commands() -> list[str]:

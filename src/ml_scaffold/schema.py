@@ -217,7 +217,7 @@ QUESTIONS: tuple[Question, ...] = (
         (
             _c("sample", "Generated sample dataset"),
             _c("files", "CSV / Parquet files"),
-            _c("postgres", "PostgreSQL", offered=False),
+            _c("postgres", "PostgreSQL table or query"),
             _c("object_store", "Object store (S3 / GCS / Azure Blob)", offered=False),
         ),
         preset=True,

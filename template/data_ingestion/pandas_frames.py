@@ -38,6 +38,11 @@ def from_pandas(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def from_arrow(table: Any) -> pd.DataFrame:
+    """A pyarrow Table (e.g. a chunk read from a database) as a frame of this engine."""
+    return table.to_pandas()
+
+
 def to_pandas(df: pd.DataFrame) -> pd.DataFrame:
     return df
 

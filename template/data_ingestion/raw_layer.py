@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -50,15 +51,50 @@ def append_load(
 ) -> dict[str, Any]:
     """Write `frame` (of either engine) as the next partition and record it; returns the load's
     manifest entry. `timestamps` are the frame's parsed timestamps (None where unreadable)."""
-    load_id = f"{len(manifest['loads']) + 1:06d}"
-    path = layers.raw / f"load={load_id}" / "part-000.parquet"
+    path = next_load_path(layers, manifest)
     write_parquet(frame, path)
     oldest, newest = engine.frames(engine.name_of(frame)).timestamp_bounds(timestamps)
+    return _record(layers, manifest, path, len(frame), content_hash(frame), oldest, newest, files)
+
+
+def next_load_path(layers: Layers, manifest: dict[str, Any]) -> Path:
+    load_id = f"{len(manifest['loads']) + 1:06d}"
+    return layers.raw / f"load={load_id}" / "part-000.parquet"
+
+
+def record_load(
+    layers: Layers,
+    manifest: dict[str, Any],
+    written: Path,
+    rows: int,
+    digest: str,
+    oldest: datetime | None,
+    newest: datetime | None,
+) -> dict[str, Any]:
+    """Move a finished Parquet file (written elsewhere, e.g. streamed in chunks) into place as
+    the next load and record it; the manifest is written last, so a failure before leaves the
+    raw layer as it was."""
+    path = next_load_path(layers, manifest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written.replace(path)
+    return _record(layers, manifest, path, rows, digest, oldest, newest, {})
+
+
+def _record(
+    layers: Layers,
+    manifest: dict[str, Any],
+    path: Path,
+    rows: int,
+    digest: str,
+    oldest: datetime | None,
+    newest: datetime | None,
+    files: dict[str, str],
+) -> dict[str, Any]:
     entry = {
-        "load_id": load_id,
+        "load_id": path.parent.name.removeprefix("load="),
         "path": str(path.relative_to(layers.data_dir)),
-        "rows": len(frame),
-        "content_hash": content_hash(frame),
+        "rows": rows,
+        "content_hash": digest,
         "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "min_timestamp": oldest.isoformat() if oldest else None,
         "max_timestamp": newest.isoformat() if newest else None,
@@ -66,11 +102,12 @@ def append_load(
     }
     manifest["loads"].append(entry)
     manifest["files"].update(files)
-    newest = entry["max_timestamp"]
-    if newest and (
-        manifest["watermark"] is None or pd.Timestamp(newest) > pd.Timestamp(manifest["watermark"])
+    newest_ts = entry["max_timestamp"]
+    if newest_ts and (
+        manifest["watermark"] is None
+        or pd.Timestamp(newest_ts) > pd.Timestamp(manifest["watermark"])
     ):
-        manifest["watermark"] = newest
+        manifest["watermark"] = newest_ts
     manifest["dataset_version"] = dataset_version(manifest)
     write_json(layers.raw_manifest, manifest)
     return entry

@@ -26,10 +26,12 @@ def with_retries(
     max_backoff_seconds: float = 8.0,
     sleep: Callable[[float], None] = time.sleep,
     what: str = "read",
+    transient: Callable[[BaseException], bool] = is_transient,
 ) -> T:
     """Call `fn`; on a transient error wait backoff, 2x backoff, ... (capped) and try again.
 
-    After `attempts` failures the last error is raised. Permanent errors are raised at once.
+    After `attempts` failures the last error is raised. Permanent errors (those `transient`
+    does not accept) are raised at once.
     """
     if attempts < 1:
         raise ValueError(f"attempts must be at least 1, got {attempts}")
@@ -38,7 +40,7 @@ def with_retries(
         try:
             return fn()
         except Exception as exc:
-            if not is_transient(exc) or attempt >= attempts:
+            if not transient(exc) or attempt >= attempts:
                 raise
             delay = min(backoff_seconds * 2 ** (attempt - 1), max_backoff_seconds)
             log.warning(

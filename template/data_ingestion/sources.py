@@ -1,6 +1,7 @@
 """Read the source named in `configs/data.yaml`: the generated sample, or CSV/Parquet files.
 
 `source.type: sample` generates `rows` rows with `seed` (and optional injected `faults`).
+`source.type: postgres` reads a table or query (see `data_ingestion.postgres`).
 `source.type: files` reads `path` (a file or a glob, relative to the project) in `format`
 csv or parquet. Files already ingested (same content hash) are skipped. Transient read errors
 are retried with exponential backoff; an unreadable file is a clear error.
@@ -26,7 +27,8 @@ from data_ingestion.retry import with_retries
 
 FORMATS = ("csv", "parquet")
 # object_store: data_ingestion/object_store.py, rendered for projects reading a bucket.
-SOURCE_TYPES = ("sample", "files", "object_store")
+# postgres needs the project rendered with data_source=postgres (psycopg, data_ingestion.postgres).
+SOURCE_TYPES = ("sample", "files", "postgres", "object_store")
 
 
 class SourceReadError(ValueError):
@@ -47,17 +49,23 @@ def source_config(config: Mapping[str, Any]) -> dict[str, Any]:
     kind = source.get("type")
     if kind not in SOURCE_TYPES:
         raise ValueError(
-            f"configs/data.yaml: source.type must be {' or '.join(SOURCE_TYPES)}, got {kind!r}"
+            f"configs/data.yaml: source.type must be one of {', '.join(SOURCE_TYPES)}, got {kind!r}"
         )
     return source
 
 
-def fingerprint(config: Mapping[str, Any]) -> str:
+def fingerprint(config: Mapping[str, Any], root: Path | None = None) -> str:
     """Identifies the source; when it changes, earlier loads belong to another dataset."""
     source = source_config(config)
     if source["type"] == "sample":
         keys = {k: source.get(k) for k in ("type", "rows", "seed", "faults")}
         keys["problem_type"] = config.get("problem_type")
+    elif source["type"] == "postgres":  # another server, database, table or query: new dataset
+        from data_ingestion.postgres import connection
+
+        keys = {k: source.get(k) for k in ("type", "table", "query")}
+        keys["timestamp_column"] = config.get("timestamp_column")
+        keys |= connection.identity(connection.conninfo(source, root or Path.cwd()))
     else:
         keys = {k: source.get(k) for k in ("type", "path", "url", "format")}
     # Loads made with a derived row id cannot be mixed with loads keyed by a column, or back.

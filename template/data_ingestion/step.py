@@ -1,5 +1,7 @@
 """Step `ingest`: read the source, keep the rows newer than the watermark, write a raw load.
 
+A PostgreSQL source pushes the watermark into its query and streams (`data_ingestion.postgres`).
+
 A load is appended to `data/raw/` as its own Parquet partition and recorded in
 `data/raw/manifest.json` with its content hash. When the source itself changes (another path,
 seed or row count), or `source.incremental` is false, the raw layer starts over. Without a
@@ -26,7 +28,7 @@ def run(
     config = settings.data
     source = source_config(config)
     layers = Layers(settings.data_dir)
-    current = fingerprint(config)
+    current = fingerprint(config, settings.root)
     manifest = raw_layer.load_manifest(layers)
     notes: list[str] = []
     start_over = manifest is None
@@ -46,6 +48,10 @@ def run(
         notes.append("no timestamp_column (no watermark): full reload")
     if start_over or manifest is None:
         manifest = raw_layer.empty_manifest(current)
+    if source["type"] == "postgres":  # streams in chunks straight to the raw layer
+        from data_ingestion.postgres import reader
+
+        return reader.ingest(settings, state, layers, manifest, start_over, notes, sleep)
 
     # Read and check first: a failing read leaves the raw layer as it was.
     batch = read_source(config, settings.root, already_read=manifest["files"], sleep=sleep)

@@ -138,6 +138,34 @@ def check_quarantine_reconciles(ctx: Context) -> Check:
     return Check("quarantine reconciles", PASS, detail)
 
 
+def check_source_reconciles(ctx: Context) -> list[Check]:
+    """A database source: a query against the server counts the source's rows up to the
+    watermark, and they must equal the raw layer's rows. Other sources have no such check."""
+    config = _data_config(ctx)
+    if (config.get("source") or {}).get("type") != "postgres":
+        return []
+    name = "source reconciles with raw layer"
+    try:
+        from data_ingestion.postgres import connection, reconcile
+    except ModuleNotFoundError as exc:
+        return [Check(name, FAIL, f"source.type is postgres but {exc.name} is not installed")]
+    try:
+        found = reconcile.counts(config, ctx.root, ctx.root / "data")
+    except Exception as exc:  # unreachable, refused, missing table: the message names it
+        source = config["source"]
+        server = connection.describe(connection.conninfo(source, ctx.root))
+        detail = " ".join(str(exc).split())[:300]
+        return [Check(name, FAIL, f"{server} ({connection.where(source, ctx.root)}): {detail}")]
+    detail = (
+        f"{found['relation']} on {found['server']}: {found['source_rows']} rows up to the "
+        f"watermark {found['watermark']}, raw layer {found['raw_rows']}"
+    )
+    if not found["raw_rows"]:
+        return [Check(name, FAIL, f"{detail}: {RUN_PIPELINE}")]
+    status = PASS if found["source_rows"] == found["raw_rows"] else FAIL
+    return [Check(name, status, detail)]
+
+
 def check_data_tests(ctx: Context) -> Check:
     patterns = ctx.setting(PHASE, "tests")
     timeout = int(ctx.setting(PHASE, "tests_timeout_seconds"))
@@ -320,6 +348,7 @@ GATE = PhaseGate(
         check_schema_compliance,
         check_completeness,
         check_quarantine_reconciles,
+        check_source_reconciles,
         check_data_tests,
         check_orchestration_loads,
     ],

@@ -28,6 +28,10 @@ def small_project(root: Path) -> Path:
         for name in ("data.yaml", "experiment.yaml", "orchestration.yaml")
     }
     configs["data.yaml"]["source"].update(rows=SMALL_ROWS, faults={})
+    if configs["data.yaml"]["source"]["type"] == "postgres":
+        # The orchestrators run the steps on the sample: the PostgreSQL source has its own tests
+        # against a real server (tests/test_data_postgres.py), and no server runs here.
+        configs["data.yaml"]["source"]["type"] = "sample"
     experiment = configs["experiment.yaml"]
     first = next(iter(experiment["candidates"]))
     experiment["candidates"] = {first: experiment["candidates"][first]}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from data_fixtures import ROOT, make_settings
 
 from data_ingestion import step as ingest
@@ -109,3 +110,12 @@ def test_data_tests_check_reports_pass_and_fail(project: Path) -> None:
     (tests / "test_features_bad.py").write_text("def test_bad():\n    assert 1 + 1 == 3\n")
     bad = gate.check_data_tests(context(project))
     assert bad.status == "fail" and "1 failed" in bad.detail
+
+
+def test_the_source_check_queries_database_sources_only(project: Path) -> None:
+    path = project / "configs/data.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for kind in ("sample", "files"):  # nothing to query: the check is left out, not passed
+        config["source"]["type"] = kind
+        path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        assert gate.check_source_reconciles(context(project)) == []
