@@ -20,6 +20,7 @@ TEMPLATE_TOP_LEVEL: tuple[str, ...] = (
     "experimentation",
     "experiments",
     "feature_engineering",
+    "infra",
     "interpretability",
     "kfp_pipelines",
     "model_cards",
