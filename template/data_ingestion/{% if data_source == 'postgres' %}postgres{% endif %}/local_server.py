@@ -182,14 +182,17 @@ def destroy(root: Path) -> None:
 
 
 def _usable(port: int | None) -> int:
-    if port:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                pass
-    return _free_port()
+    """The configured port when nothing listens on it, else any free port."""
+    return port if port and _is_free(port) else _free_port()
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:  # taken: the caller picks another
+            return False
+    return True
 
 
 def _init_cluster(data_dir: Path) -> str:
