@@ -503,3 +503,28 @@ def test_no_combination_renders_a_top_level_name_a_slug_may_take() -> None:
                 taken.add(name)
     assert "prefect_flows" in taken
     assert taken <= schema.RESERVED_SLUGS, sorted(taken - schema.RESERVED_SLUGS)
+
+
+def test_the_requirements_document_restates_the_canary_limits_unchanged() -> None:
+    """docs/ml-requirements.md states the p99 latency and error rate that the canary analysis
+    (canary_deployment.analysis.Criteria) aborts on: the template ties them, so a limit edited in
+    one place is caught here. In a project the document is the user's and `make gates` judges it."""
+    answers = schema.complete({"project_slug": "demo_proj"})
+    files = dict(MODEL.paths(answers))
+    doc = MODEL.content_of(files["docs/ml-requirements.md"], answers)
+    analysis = MODEL.content_of(files["canary_deployment/analysis.py"], answers)
+    p99 = re.search(r"latency \(p95 / p99\) \| < [0-9.]+ ms / < ([0-9.]+) ms", doc)
+    errors = re.search(r"Error rate \(5xx\) \| < ([0-9.]+) %", doc)
+    assert p99 and errors, "docs/ml-requirements.md no longer states the p99 or error rate"
+    criteria = {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(r"^    (max_\w+): float = ([0-9.]+)", analysis, re.M)
+    }
+    assert float(p99.group(1)) / 1000 == pytest.approx(criteria["max_p99_seconds"]), (
+        f"docs/ml-requirements.md p99 {p99.group(1)} ms, Criteria.max_p99_seconds "
+        f"{criteria['max_p99_seconds']} s"
+    )
+    assert float(errors.group(1)) / 100 == pytest.approx(criteria["max_error_rate"]), (
+        f"docs/ml-requirements.md error rate {errors.group(1)} %, Criteria.max_error_rate "
+        f"{criteria['max_error_rate']}"
+    )
