@@ -160,9 +160,13 @@ def test_a_project_from_an_earlier_release_updates_to_head_and_still_passes_its_
         + '    return "risk-analytics"\n'
     )
     data_config = project / "configs" / "data.yaml"
-    config = yaml.safe_load(data_config.read_text())
-    config["source"]["rows"] = 2500
-    data_config.write_text(yaml.safe_dump(config, sort_keys=False))
+    # Edited in place, as in an editor: comments and layout stay (a YAML re-dump would rewrite
+    # every comment line and conflict with any comment the template changes).
+    text = data_config.read_text()
+    assert "max_quarantine_fraction: 0.2\n" in text
+    data_config.write_text(
+        text.replace("max_quarantine_fraction: 0.2\n", "max_quarantine_fraction: 0.25\n")
+    )
     (project / "docs" / "orchestration.md").unlink()  # one the gates do not require
     (project / "docs" / "decisions.md").write_text("# Decisions\n\n- We own the model.\n")
     (project / "tests" / "test_team.py").write_text(
@@ -190,7 +194,7 @@ def test_a_project_from_an_earlier_release_updates_to_head_and_still_passes_its_
     ]
     assert not conflicted, f"the update left conflicts in {conflicted}:\n{status}"
     assert "def team_owner()" in settings.read_text()
-    assert yaml.safe_load(data_config.read_text())["source"]["rows"] == 2500
+    assert yaml.safe_load(data_config.read_text())["quality"]["max_quarantine_fraction"] == 0.25
     assert not (project / "docs" / "orchestration.md").exists(), "a deleted document came back"
     assert (project / "docs" / "decisions.md").is_file()
     assert (project / "tests" / "test_team.py").is_file()
