@@ -85,6 +85,7 @@ def test_every_container_command_starts(project: Path) -> None:
     assert "deployment." in result.detail
 
 
+@pytest.mark.slow  # starts every container command in a fresh interpreter
 def test_a_dockerfile_naming_a_missing_module_fails(project: Path) -> None:
     dockerfile = project / gate.DOCKERFILE
     text = dockerfile.read_text()
@@ -96,6 +97,7 @@ def test_a_dockerfile_naming_a_missing_module_fails(project: Path) -> None:
     assert "deployment/docker/Dockerfile CMD" in result.detail
 
 
+@pytest.mark.slow  # starts every container command in a fresh interpreter
 def test_a_manifest_naming_a_missing_module_fails(project: Path) -> None:
     manifest = next(
         p for p in (project / gate.BASE).rglob("*.yaml") if '"python", "-m"' in p.read_text()

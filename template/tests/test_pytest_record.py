@@ -130,6 +130,7 @@ def test_the_environment_variable_forces_a_re_run(
     assert pytest_record.lookup(project, ["tests/test_a.py"]) is None
 
 
+@pytest.mark.slow  # two pytest subprocesses
 def test_a_run_in_which_no_test_passed_fails(project: Path) -> None:
     (project / "tests/test_empty.py").write_text('"""Tests to come."""\n')
     empty = run_tests(project, "tests", ["tests/test_empty.py"], timeout=60)
