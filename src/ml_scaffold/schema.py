@@ -32,13 +32,19 @@ MODES = ("quick", "standard", "enterprise")
 # tests/test_render.py holds the canary and overlay claims to the rendered file sets.
 MODE_RENDERS: dict[str, str] = {
     "quick": (
-        "data pipeline, training with the shortest tuning search, serving (API "
-        "and/or batch job with a Dockerfile, Kubernetes base and dev overlay), monitoring and "
-        "continuous training; no canary releases, no prod overlay, no KServe or Kubeflow"
+        "data pipeline (ingestion, validation with quarantine, profile, features), training "
+        "with the shortest tuning search (tracked, model card, explanations), and a basic "
+        "deployment: the API and/or batch job with a Dockerfile, their Prometheus metrics and "
+        "drift report, the orchestrator's data and training pipelines, CI, and the gates of "
+        "those phases; no Kubernetes manifests, canary releases, continuous training (retraining "
+        "triggers, rollback, audit log), experimentation, KServe, Kubeflow or cloud "
+        "infrastructure"
     ),
     "standard": (
-        "what quick renders with a longer tuning search, plus canary releases of the API "
-        "(Argo Rollouts analysis and rehearsal) and a prod overlay"
+        "what quick renders with a longer tuning search, plus Kubernetes manifests (base, dev "
+        "and prod overlays), continuous training (retraining triggers, promotion, rollback, "
+        "audit log), canary releases of the API (Argo Rollouts analysis and rehearsal) and "
+        "experimentation"
     ),
     "enterprise": (
         "what standard renders with the longest tuning search, plus a staging overlay; presets "
@@ -194,8 +200,8 @@ QUESTIONS: tuple[Question, ...] = (
         + " ".join(f"{mode}: {renders}." for mode, renders in MODE_RENDERS.items())
         + " The mode also presets the defaults of the stack questions that follow.",
         (
-            _c("quick", "Quick: pipeline, short tuning, serving, monitoring; no canary"),
-            _c("standard", "Standard: quick + longer tuning, canary releases, prod overlay"),
+            _c("quick", "Quick: data pipeline, training, API/batch + Dockerfile; no Kubernetes"),
+            _c("standard", "Standard: quick + Kubernetes, continuous training, canary, A/B"),
             _c("enterprise", "Enterprise: standard + longest tuning, staging overlay"),
         ),
         default="standard",
@@ -366,6 +372,13 @@ RULES: tuple[Rule, ...] = (
         "quick mode does not run Kubernetes orchestration",
     ),
     Rule(
+        "execution_mode",
+        ("quick",),
+        "cloud",
+        ("aws", "gcp", "azure"),
+        "quick renders no Kubernetes overlays or infrastructure code; choose standard",
+    ),
+    Rule(
         "data_source",
         ("object_store",),
         "cloud",
@@ -405,9 +418,19 @@ COMPUTED: tuple[Computed, ...] = (
         "has_api and serving != 'kserve'",
     ),
     Computed(
+        "has_kubernetes",
+        "Kubernetes manifests (base and overlays) deploy the image; quick deploys the image alone.",
+        "execution_mode != 'quick'",
+    ),
+    Computed(
+        "has_continuous_training",
+        "Continuous training: retraining triggers, promotion, rollback and their audit log.",
+        "execution_mode != 'quick'",
+    ),
+    Computed(
         "has_canary",
         "Canary releases (Argo Rollouts analysis, rehearsal) of the real-time endpoint.",
-        "execution_mode != 'quick' and has_api",
+        "has_kubernetes and has_api",
     ),
     Computed(
         "has_experimentation",

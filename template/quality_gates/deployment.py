@@ -1,7 +1,8 @@
 """Gate `deployment`: the image and manifests exist and are hardened (static); the API and batch
 tests pass, every overlay renders and validates, hadolint is clean, every container command
 starts, the API's p95 latency on the champion stays under the threshold, and bandit finds no
-high-severity issue (full).
+high-severity issue (full). A project without Kubernetes manifests (quick) has no manifest or
+overlay checks: it deploys the image alone.
 
 Thresholds: `[tool.quality_gates.deployment]` in pyproject.toml.
 """
@@ -15,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from quality_gates import container_commands
+from quality_gates import KUBERNETES, container_commands
 from quality_gates.core import (
     FAIL,
     NOT_RUN,
@@ -56,20 +57,20 @@ def check_artifacts(ctx: Context) -> Check:
     required = [
         DOCKERFILE,
         Path(".dockerignore"),
-        BASE / "kustomization.yaml",
-        Path("deployment/k8s/overlays/dev/kustomization.yaml"),
         Path("docs/deployment-guide.md"),
         Path("deployment/inference/predictor.py"),
     ]
+    if KUBERNETES:
+        required += [BASE / "kustomization.yaml", Path("deployment/k8s/overlays/dev/kustomization.yaml")]
     if _kserve(ctx):
-        required += [
-            Path("deployment/kserve_predictor/model.py"),
-            BASE / "kserve/inferenceservice.yaml",
-        ]
+        required += [Path("deployment/kserve_predictor/model.py")]
+        required += [BASE / "kserve/inferenceservice.yaml"] if KUBERNETES else []
     elif serves:
-        required += [Path("deployment/api/app.py"), BASE / "api/deployment.yaml"]
+        required += [Path("deployment/api/app.py")]
+        required += [BASE / "api/deployment.yaml"] if KUBERNETES else []
     if batches:
-        required += [Path("deployment/batch/job.py"), BASE / "batch/cronjob.yaml"]
+        required += [Path("deployment/batch/job.py")]
+        required += [BASE / "batch/cronjob.yaml"] if KUBERNETES else []
     missing = [str(p) for p in required if not (ctx.root / p).is_file()]
     if missing:
         return Check("deployment artifacts", FAIL, "missing: " + ", ".join(missing))
@@ -300,11 +301,12 @@ def check_bandit(ctx: Context) -> Check:
     return measured("bandit high severity", len(high), limit, at_least=False, detail=detail)
 
 
+# The manifest checks exist only where manifests are rendered (KUBERNETES).
 GATE = PhaseGate(
-    static_checks=[check_artifacts, check_dockerfile, check_manifest_fields],
+    static_checks=[check_artifacts, check_dockerfile, *([check_manifest_fields] * KUBERNETES)],
     full_checks=[
         check_deployment_tests,
-        check_manifests_validate,
+        *([check_manifests_validate] * KUBERNETES),
         check_infra,
         check_hadolint,
         check_container_commands,
