@@ -61,7 +61,10 @@ def check_artifacts(ctx: Context) -> Check:
         Path("deployment/inference/predictor.py"),
     ]
     if KUBERNETES:
-        required += [BASE / "kustomization.yaml", Path("deployment/k8s/overlays/dev/kustomization.yaml")]
+        required += [
+            BASE / "kustomization.yaml",
+            Path("deployment/k8s/overlays/dev/kustomization.yaml"),
+        ]
     if _kserve(ctx):
         required += [Path("deployment/kserve_predictor/model.py")]
         required += [BASE / "kserve/inferenceservice.yaml"] if KUBERNETES else []
