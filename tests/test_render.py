@@ -34,6 +34,13 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "has_api": lambda a: a["deployment_mode"] != "batch",
     "has_batch": lambda a: a["deployment_mode"] != "realtime",
     "has_canary": lambda a: a["execution_mode"] != "quick" and a["deployment_mode"] != "batch",
+    "has_kubernetes": lambda a: a["execution_mode"] != "quick",
+    "has_continuous_training": lambda a: a["execution_mode"] != "quick",
+    "has_app_server and has_continuous_training": lambda a: (
+        a["serving"] != "kserve"
+        and a["deployment_mode"] != "batch"
+        and a["execution_mode"] != "quick"
+    ),
     # deployment/api renders for every real-time serving choice (its framework-neutral modules
     # serve KServe's predictor too); FastAPI and BentoML files, tests and bench are marked.
     "has_app_server": lambda a: a["serving"] != "kserve" and a["deployment_mode"] != "batch",
@@ -478,12 +485,27 @@ def test_each_mode_renders_what_its_help_says(mode: str) -> None:
     says = schema.MODE_RENDERS[mode]
     canary = any(rel.startswith("canary_deployment/") for rel in files)
     assert canary == (mode != "quick")
-    assert ("no canary releases" in says) == (not canary)
+    # enterprise renders "what standard renders" plus its own.
+    assert ("canary releases of the API" in says or mode == "enterprise") == canary
     overlays = {rel.split("/")[3] for rel in files if rel.startswith("deployment/k8s/overlays/")}
-    assert overlays == {"quick": {"dev"}, "standard": {"dev", "prod"}}.get(
+    assert overlays == {"quick": set(), "standard": {"dev", "prod"}}.get(
         mode, {"dev", "prod", "staging"}
     )
     assert ("staging overlay" in says) == ("staging" in overlays)
+    # quick: the seeds' quick scope, and nothing of Kubernetes or continuous training.
+    kubernetes = any(rel.startswith("deployment/k8s/") for rel in files)
+    continuous = {"continuous_training/", "rollback/", "configs/continuous_training.yaml"}
+    ct_files = {rel for rel in files if any(rel.startswith(c) for c in continuous)}
+    assert kubernetes == bool(ct_files) == (mode != "quick")
+    if mode == "quick":
+        assert "no Kubernetes manifests" in says and "continuous training" in says
+        assert not {"tests/test_k8s.py", "quality_gates/continuous_training.py"} & files
+        for rendered in ("data_ingestion/", "data_quality/", "feature_engineering/", "models/"):
+            assert any(rel.startswith(rendered) for rel in files), rendered
+        assert "deployment/docker/Dockerfile" in files
+    else:
+        assert "Kubernetes manifests" in says or "what standard renders" in says
+        assert {"tests/test_k8s.py", "quality_gates/continuous_training.py"} <= files
     help_text = schema.QUESTION_BY_NAME["execution_mode"].help
     for claim in ("IaC", "governance", "data infrastructure"):
         assert claim not in help_text, f"execution_mode help promises {claim}"
