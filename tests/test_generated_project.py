@@ -25,20 +25,15 @@ if shutil.which("uv") is None or shutil.which("make") is None:
     pytest.skip("uv and make are needed to install generated projects", allow_module_level=True)
 
 SMALL_ROWS = 3000
-PHASES = [
-    "requirements",
-    "data_pipeline",
-    "model_training",
-    "deployment",
-    "monitoring",
-    "continuous_training",
-]
+PHASES = ["requirements", "data_pipeline", "model_training", "deployment", "monitoring"]
 
 
 def expected_phases(answers: dict[str, str]) -> list[str]:
-    """The gate phases of a project: experimentation only where it is rendered."""
-    quick = schema.complete(answers)["execution_mode"] == "quick"
-    return PHASES if quick else [*PHASES, "experimentation"]
+    """The gate phases of a project: continuous training and experimentation only where they
+    are rendered."""
+    renders = schema.computed_values(schema.complete(answers))
+    optional = ("continuous_training", "experimentation")
+    return PHASES + [phase for phase in optional if renders[f"has_{phase}"]]
 
 
 # The project's own .venv, never this repository's; no Python downloads (registries only).

@@ -104,6 +104,14 @@ def test_rules_are_enforced_by_the_model_when_offered(rule: schema.Rule) -> None
         assert "planned but not offered" in text
 
 
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+def test_quick_refuses_every_cloud(cloud: str) -> None:
+    """quick renders no Kubernetes overlays or infrastructure code, so no cloud is offered."""
+    [message] = schema.check_rules({"execution_mode": "quick", "cloud": cloud})
+    assert f"cloud={cloud!r}" in message and "choose standard" in message
+    assert schema.check_rules({"execution_mode": "standard", "cloud": cloud}) == []
+
+
 def test_unknown_choice_is_rejected_with_the_question_name() -> None:
     with pytest.raises(ValidationError, match="problem_type='clustering' is not a choice"):
         schema.Answers(**schema.complete({"problem_type": "clustering"}))
@@ -150,9 +158,13 @@ def test_computed_variables_read_earlier_answers_only() -> None:
         "has_api": False,
         "has_batch": True,
         "has_app_server": False,
+        "has_kubernetes": False,
+        "has_continuous_training": False,
         "has_canary": False,
         "has_experimentation": False,
     }
+    standard = schema.computed_values(schema.complete({"execution_mode": "standard"}))
+    assert standard["has_kubernetes"] and standard["has_continuous_training"]
 
 
 @pytest.mark.parametrize(
