@@ -699,8 +699,20 @@ Answers = create_model(  # type: ignore[call-overload]
 )
 
 
-# None yet: since v0.1.0 no answer has been renamed and no choice renders something else.
-MIGRATIONS: tuple[Migration, ...] = ()
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "v0.2.0",
+        "execution_mode=quick renders the seeds' quick scope: fewer files than in v0.1.0",
+        note=(
+            "execution_mode=quick no longer renders Kubernetes manifests (deployment/k8s), "
+            "continuous training (continuous_training/, rollback/, configs/continuous_training"
+            ".yaml, the orchestrator's continuous_training pipeline) or their gate phase; "
+            "copier update deletes the copies you did not edit. To keep them, update with "
+            "--data execution_mode=standard."
+        ),
+        note_when=("execution_mode", ("quick",)),
+    ),
+)
 
 
 def computed_values(answers: dict[str, Any]) -> dict[str, bool]:
