@@ -11,6 +11,11 @@ flags`), and the rollout rewrites it as it moves. The flagd file resolver re-rea
 it changes (checked every `reload_seconds`); a file that does not parse or is not valid flagd is
 refused and the last good flags stay in force, with the reason kept in `FlagRouter.last_error`
 and logged.
+
+Per request the router evaluates the model flag through the OpenFeature client. The kill switch
+has no targeting (the same value for every unit: OpenFeature reason STATIC), so its value is kept
+until the provider reports that the flags changed (or failed, or came back): a reload turns it
+off for every unit at once, as before, without an evaluation per request.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from openfeature.contrib.provider.flagd import FlagdProvider
 from openfeature.contrib.provider.flagd.config import ResolverType
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.event import EventDetails, ProviderEvent
+from openfeature.flag_evaluation import Reason
 from openfeature.provider import ProviderStatus
 from openfeature.provider.no_op_provider import NoOpProvider
 
@@ -131,6 +137,10 @@ class FlagRouter:
                  ready_timeout: float = 5.0) -> None:  # fmt: skip
         self.path, self.control = Path(path), control
         self.last_error: str | None = None
+        # The kill switch's value while the flags stay as they are: (generation, value). Every
+        # provider event bumps the generation, so a value read before a reload is never reused.
+        self._generation = 0
+        self._switch: tuple[int, bool] | None = None
         self.domain = f"experimentation-{os.getpid()}-{next(_domains)}"
         self.provider = FlagdProvider(
             resolver_type=ResolverType.FILE,
@@ -140,6 +150,8 @@ class FlagRouter:
         self.client = api.get_client(self.domain)
         self.client.add_handler(ProviderEvent.PROVIDER_ERROR, self._on_error)
         self.client.add_handler(ProviderEvent.PROVIDER_READY, self._on_ready)
+        for event in ProviderEvent:
+            self.client.add_handler(event, self._on_change)
         api.set_provider(self.provider, self.domain)
         deadline = time.monotonic() + ready_timeout
         while self.client.get_provider_status() != ProviderStatus.READY:
@@ -148,6 +160,10 @@ class FlagRouter:
                 log.error("flags not ready; serving the control", extra={"reason": self.last_error})
                 break
             time.sleep(0.01)
+
+    def _on_change(self, details: EventDetails) -> None:
+        # Runs on the provider's watcher thread; an int bump is atomic under the GIL.
+        self._generation += 1
 
     def _on_error(self, details: EventDetails) -> None:
         message = f"{self.path}: {details.message}; keeping the last good flags"
@@ -161,13 +177,23 @@ class FlagRouter:
         self.last_error = None
 
     def enabled(self, unit_id: str) -> bool:
-        ctx = EvaluationContext(targeting_key=unit_id)
-        return self.client.get_boolean_value(KILL_SWITCH, False, ctx)
+        return self._enabled(EvaluationContext(targeting_key=unit_id))
+
+    def _enabled(self, ctx: EvaluationContext) -> bool:
+        generation = self._generation
+        cached = self._switch
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        details = self.client.get_boolean_details(KILL_SWITCH, False, ctx)
+        # Only a value that cannot depend on the unit is kept; an error is never kept.
+        if details.reason == Reason.STATIC:
+            self._switch = (generation, details.value)
+        return details.value
 
     def variant(self, unit_id: str) -> tuple[str, bool]:
         """(variant, in_experiment): the control and False when the kill switch is off."""
         ctx = EvaluationContext(targeting_key=unit_id)
-        if not self.client.get_boolean_value(KILL_SWITCH, False, ctx):
+        if not self._enabled(ctx):
             return self.control, False
         return self.client.get_string_value(MODEL_FLAG, self.control, ctx), True
 
