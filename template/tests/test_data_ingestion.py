@@ -7,7 +7,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from data_fixtures import ENGINES, SLOW_WHEN_SPARK, base_config, make_settings, with_data
+from data_fixtures import (
+    ENGINES,
+    SLOW_WHEN_SPARK,
+    base_config,
+    make_settings,
+    to_pandas,
+    with_data,
+)
 
 from data_ingestion import contract, engine, row_ids, sources
 from data_ingestion import step as ingest
@@ -44,7 +51,7 @@ def test_sample_ingest_writes_a_raw_load_with_a_content_hash(
     assert summary["rows_new"] == summary["rows_read"] == len(raw) == 600
     assert manifest["loads"][0]["content_hash"] == content_hash(raw)
     assert (settings.data_dir / manifest["loads"][0]["path"]).is_file()
-    assert pd.Timestamp(manifest["watermark"]) == pd.Timestamp(raw[TS].max())
+    assert pd.Timestamp(manifest["watermark"]) == pd.Timestamp(to_pandas(raw)[TS].max())
     assert state["dataset_version"] == manifest["dataset_version"]
 
 
