@@ -38,9 +38,7 @@ def search_rows(
     return X.loc[sample], y.loc[sample]
 
 
-def fit_rows(
-    X: pd.DataFrame, y: pd.Series, exp: dict[str, Any]
-) -> tuple[pd.DataFrame, pd.Series]:
+def fit_rows(X: pd.DataFrame, y: pd.Series, exp: dict[str, Any]) -> tuple[pd.DataFrame, pd.Series]:
     """The rows the final fit uses: all, or a seeded sample of `fit.max_rows`, stratified by
     the target for classification (every class keeps its share)."""
     limit = (exp.get("fit") or {}).get("max_rows")

@@ -47,8 +47,10 @@ def test_pipeline_trains_tracks_and_promotes(trained: Trained) -> None:
     assert run.data.metrics[f"cv_{metric}_std"] == pytest.approx(best["std"])
     assert run.data.params["best_family"] == training["best_family"]
     # Every development row fits the model (below fit.max_rows): logged as not sampled.
-    assert run.data.metrics["rows_fit"] == training["rows_fit"] == sum(
-        training["rows"][n] for n in ("train", "valid")
+    assert (
+        run.data.metrics["rows_fit"]
+        == training["rows_fit"]
+        == sum(training["rows"][n] for n in ("train", "valid"))
     )
     assert run.data.metrics["fit_sampled"] == 0
 
