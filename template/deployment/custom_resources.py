@@ -53,10 +53,8 @@ def errors(doc: dict[str, Any], folder: Path = SCHEMAS) -> list[str]:
 
     name = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
     schema = _strict(schema_file(doc, folder))
-    # metadata is the API server's ObjectMeta, not part of the CRD's schema.
-    body = {k: v for k, v in doc.items() if k != "metadata"}
     validator = jsonschema.Draft7Validator(schema)
     return [
         f"{name}: {'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-        for e in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.path)))
+        for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))
     ]
