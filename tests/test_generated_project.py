@@ -105,12 +105,12 @@ VARIANTS: list[dict[str, str]] = [
         "orchestrator": "dagster",
         "execution_mode": "quick",
     },
-    {
+    {  # Spark runs the data steps (dagster submits them), spark_udf scores the batch
         "execution_mode": "standard",
         "problem_type": "regression",
-        "processing_engine": "polars",
+        "processing_engine": "spark",
         "serving": "bentoml",
-        "deployment_mode": "realtime",
+        "deployment_mode": "hybrid",
         "orchestrator": "dagster",
         "license": "Proprietary",
         "ci_provider": "gitlab",

@@ -62,6 +62,10 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "data_source == 'object_store'": lambda a: a["data_source"] == "object_store",
     "data_source == 'postgres'": lambda a: a["data_source"] == "postgres",
     "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
+    "processing_engine == 'spark'": lambda a: a["processing_engine"] == "spark",
+    "has_batch and processing_engine == 'spark'": lambda a: (
+        a["deployment_mode"] != "realtime" and a["processing_engine"] == "spark"
+    ),
     "has_experimentation": lambda a: a["execution_mode"] != "quick",
     "has_experimentation and has_api": lambda a: (
         a["execution_mode"] != "quick" and a["deployment_mode"] != "batch"

@@ -234,7 +234,7 @@ QUESTIONS: tuple[Question, ...] = (
         (
             _c("pandas", "pandas"),
             _c("polars", "Polars (larger data, streaming)"),
-            _c("spark", "Apache Spark (local mode or cluster)", offered=False),
+            _c("spark", "Apache Spark (local mode or cluster)"),
         ),
         preset=True,
     ),

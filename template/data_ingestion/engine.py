@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
-ENGINES = ("pandas", "polars")
+ENGINES = ("pandas", "polars", "spark")
 
 
 def name(config: Mapping[str, Any]) -> str:
@@ -30,8 +30,11 @@ def name(config: Mapping[str, Any]) -> str:
 
 
 def name_of(frame: Any) -> str:
-    """The engine a frame belongs to (a polars DataFrame or LazyFrame, else pandas)."""
-    return "polars" if type(frame).__module__.split(".")[0] == "polars" else "pandas"
+    """The engine a frame belongs to (polars, a Spark frame, else pandas)."""
+    module = type(frame).__module__
+    if module.split(".")[0] == "polars":
+        return "polars"
+    return "spark" if module == "data_ingestion.spark_frames" else "pandas"
 
 
 def frames(engine: str) -> ModuleType:

@@ -8,6 +8,7 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
@@ -35,6 +36,19 @@ def search_rows(
         return X, y
     sample = X.sample(n=limit, random_state=int(exp["seed"])).index
     return X.loc[sample], y.loc[sample]
+
+
+def fit_rows(X: pd.DataFrame, y: pd.Series, exp: dict[str, Any]) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows the final fit uses: all, or a seeded sample of `fit.max_rows`, stratified by
+    the target for classification (every class keeps its share)."""
+    limit = (exp.get("fit") or {}).get("max_rows")
+    if limit is None or len(X) <= int(limit):
+        return X, y
+    stratify = None if exp["problem_type"] == "regression" else y
+    X_fit, _, y_fit, _ = train_test_split(
+        X, y, train_size=int(limit), random_state=int(exp["seed"]), stratify=stratify
+    )
+    return X_fit.sort_index(), y_fit.sort_index()
 
 
 def search_all(settings: Any, splits: data.Splits) -> list[tuning.SearchResult]:
@@ -151,7 +165,7 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
     problem_type, metric, seed = exp["problem_type"], exp["primary_metric"], int(exp["seed"])
     splits = data.load(settings, state)
     dataset_hash = data.dataset_hash(settings, state)
-    X, y = splits.xy(splits.development)
+    X, y = fit_rows(*splits.xy(splits.development), exp)
     with threadpool_limits(limits=int(exp.get("threads", 1))):
         base, *candidates = search_all(settings, splits)
         best = pick_best(candidates, metric)
@@ -177,7 +191,11 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
             {
                 "dataset_hash": dataset_hash,
                 **{f"rows_{name}": count for name, count in splits.rows().items()},
+                "fit_max_rows": (exp.get("fit") or {}).get("max_rows"),
             }
+        )
+        mlflow.log_metrics(
+            {"rows_fit": len(X), "fit_sampled": int(len(X) < len(splits.development))}
         )
         _log_run(settings, base, candidates, best)
         model_uri, serialization = tracking.log_model(model, "model", X.head(5))
@@ -197,6 +215,7 @@ def run(settings: Any, state: dict[str, Any]) -> dict[str, Any]:
             "git_commit": commit,
             "rows": splits.rows(),
             "rows_searched": len(search_rows(X, y, exp)[0]),
+            "rows_fit": len(X),
             "best_family": best.family,
             "best_params": best.params,
             "cv": {

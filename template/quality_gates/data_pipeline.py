@@ -166,6 +166,30 @@ def check_source_reconciles(ctx: Context) -> list[Check]:
     return [Check(name, status, detail)]
 
 
+def check_spark_reconciles(ctx: Context) -> list[Check]:
+    """processing_engine spark: Spark counts the raw loads and the validate step's output, and
+    rows in = accepted + quarantined must hold, with the report's figures. Other engines: none."""
+    if _data_config(ctx).get("engine") != "spark":
+        return []
+    name = "spark output reconciles"
+    report = _report(ctx)
+    if report is None:
+        return [_no_data(name, "reports/data_quality.json")]
+    from data_ingestion.layers import Layers
+    from data_quality import spark_reconcile
+
+    try:
+        found = spark_reconcile.counts(Layers(ctx.root / "data"))
+    except FileNotFoundError as exc:
+        return [Check(name, FAIL, str(exc))]
+    problems = spark_reconcile.problems(found, report)
+    detail = "; ".join(problems) or (
+        f"Spark counts {found['raw']} in = {found['accepted']} accepted "
+        f"+ {found['quarantined']} quarantined"
+    )
+    return [Check(name, FAIL if problems else PASS, detail)]
+
+
 def check_data_tests(ctx: Context) -> Check:
     patterns = ctx.setting(PHASE, "tests")
     timeout = int(ctx.setting(PHASE, "tests_timeout_seconds"))
@@ -349,6 +373,7 @@ GATE = PhaseGate(
         check_completeness,
         check_quarantine_reconciles,
         check_source_reconciles,
+        check_spark_reconciles,
         check_data_tests,
         check_orchestration_loads,
     ],

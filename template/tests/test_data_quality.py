@@ -12,7 +12,15 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from data_fixtures import ENGINES, as_engine, base_config, make_settings, to_pandas, with_data
+from data_fixtures import (
+    ENGINES,
+    SLOW_WHEN_SPARK,
+    as_engine,
+    base_config,
+    make_settings,
+    to_pandas,
+    with_data,
+)
 
 from data_ingestion import contract
 from data_ingestion import step as ingest
@@ -81,6 +89,7 @@ def test_all_faults_at_once_are_each_caught(engine_name: str) -> None:
     assert result.rows_in == len(broken)
 
 
+@SLOW_WHEN_SPARK
 def test_every_engine_quarantines_the_same_rows_for_the_same_reasons() -> None:
     faults = {kind: 0.02 for kind in EXPECTED_CHECK}
     broken, _ = inject_faults(generate(PROBLEM, 1000, seed=5), CONFIG, faults, seed=4)
@@ -104,7 +113,9 @@ def test_a_missing_column_is_a_clear_error_not_a_silent_drop(engine_name: str) -
 def test_accepted_rows_are_typed_and_pass_the_schema_again(engine_name: str) -> None:
     broken, _ = inject_faults(generate(PROBLEM, 500, seed=8), CONFIG, {"wrong_type": 5})
     result = validate(as_engine(broken, engine_name), CONFIG)
-    build_schema(CONFIG, engine_name=engine_name).validate(result.accepted)
+    # pandera cannot check a Spark frame: Spark's accepted rows are checked as pandas frames.
+    checked = to_pandas(result.accepted) if engine_name == "spark" else result.accepted
+    build_schema(CONFIG, engine_name=engine_name).validate(checked)
     accepted = to_pandas(storage_dtypes(result.accepted))
     assert len(accepted) == 495
     assert pd.api.types.is_float_dtype(accepted["tenure_months"])

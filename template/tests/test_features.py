@@ -9,7 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from data_fixtures import ENGINES, as_engine, base_config, make_settings, to_pandas, with_data
+from data_fixtures import (
+    ENGINES,
+    SLOW_WHEN_SPARK,
+    as_engine,
+    base_config,
+    make_settings,
+    to_pandas,
+    with_data,
+)
 
 from data_ingestion import contract
 from data_ingestion import step as ingest
@@ -141,6 +149,7 @@ def test_split_is_a_partition_and_deterministic(validated: pd.DataFrame) -> None
     assert abs(len(first["test"]) / len(validated) - 0.15) < 0.01
 
 
+@SLOW_WHEN_SPARK
 @pytest.mark.parametrize("strategy", ["stratified", "time", "random"])
 def test_every_engine_splits_alike(validated: pd.DataFrame, strategy: str) -> None:
     if strategy == "stratified" and PROBLEM == "regression":  # strata need classes
@@ -171,6 +180,7 @@ def test_time_split_puts_the_newest_rows_in_test(validated: pd.DataFrame) -> Non
     assert parts["valid"][TS].max() <= parts["test"][TS].min()
 
 
+@SLOW_WHEN_SPARK
 @pytest.mark.parametrize("strategy", [None, "stratified", "random"])
 def test_split_without_a_timestamp_is_deterministic_and_alike_on_every_engine(
     validated: pd.DataFrame, strategy: str | None

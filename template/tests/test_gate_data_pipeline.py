@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from data_fixtures import ROOT, make_settings
+from data_fixtures import ROOT, SLOW_WHEN_SPARK, base_config, make_settings
 
 from data_ingestion import step as ingest
 from data_quality import step as validate_step
@@ -88,6 +88,23 @@ def test_tampered_layers_fail_the_gate(project: Path) -> None:
 
     accepted.iloc[:-1].to_parquet(validated, index=False)  # a row lost on the way
     assert gate.check_quarantine_reconciles(context(project)).status == "fail"
+
+
+@SLOW_WHEN_SPARK
+def test_spark_counts_its_output_and_a_lost_row_fails_the_gate(project: Path) -> None:
+    if base_config().get("engine") != "spark":  # the check belongs to the spark engine only
+        assert gate.check_spark_reconciles(context(project)) == []
+        return
+    assert gate.check_spark_reconciles(context(project))[0].status == "not_run"
+    produce_data(project)
+    [check] = gate.check_spark_reconciles(context(project))
+    assert check.status == "pass", check.detail
+    assert "Spark counts 600 in = 595 accepted + 5 quarantined" in check.detail
+    quarantine = project / "data/quarantine/quarantine.parquet"
+    pd.read_parquet(quarantine).iloc[:-1].to_parquet(quarantine, index=False)
+    [lost] = gate.check_spark_reconciles(context(project))
+    assert lost.status == "fail"
+    assert "600 raw rows but 595 accepted + 4 quarantined" in lost.detail
 
 
 def test_completeness_below_threshold_fails(project: Path) -> None:

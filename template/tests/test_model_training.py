@@ -27,7 +27,7 @@ from mlflow import MlflowClient
 from data_ingestion import contract
 from data_ingestion.sample import generate
 from models import data
-from models.train_step import search_all, search_rows
+from models.train_step import fit_rows, search_all, search_rows
 from models.tuning import SearchResult
 
 
@@ -46,6 +46,13 @@ def test_pipeline_trains_tracks_and_promotes(trained: Trained) -> None:
     best = training["cv"][training["best_family"]]
     assert run.data.metrics[f"cv_{metric}_std"] == pytest.approx(best["std"])
     assert run.data.params["best_family"] == training["best_family"]
+    # Every development row fits the model (below fit.max_rows): logged as not sampled.
+    assert (
+        run.data.metrics["rows_fit"]
+        == training["rows_fit"]
+        == sum(training["rows"][n] for n in ("train", "valid"))
+    )
+    assert run.data.metrics["fit_sampled"] == 0
 
     results = json.loads(
         (settings.root / f"experiments/results/{training['run_id']}.json").read_text()
@@ -151,6 +158,18 @@ def test_search_uses_a_seeded_sample_of_large_data() -> None:
     assert len(X_small) == 300 and X_small.index.equals(y_small.index)
     assert search_rows(X, y, experiment)[0].index.equals(X_small.index)
     assert search_rows(X, y, {"seed": 5, "search": {"max_rows": 5000}})[0] is X
+
+
+def test_the_fit_takes_a_stratified_sample_above_its_bound() -> None:
+    y = pd.Series([0] * 900 + [1] * 100)
+    X = pd.DataFrame({"x": range(1000)})
+    experiment = {"seed": 5, "problem_type": "binary_classification", "fit": {"max_rows": 200}}
+    X_fit, y_fit = fit_rows(X, y, experiment)
+    assert len(X_fit) == 200 and X_fit.index.equals(y_fit.index)
+    assert y_fit.sum() == 20  # the minority class keeps its 10 % share
+    assert fit_rows(X, y, experiment)[0].index.equals(X_fit.index)  # seeded
+    assert fit_rows(X, y, {**experiment, "fit": {"max_rows": None}})[0] is X
+    assert fit_rows(X, y, {**experiment, "fit": {"max_rows": 1000}})[0] is X
 
 
 def model_inputs(model_uri: str) -> list[str]:
