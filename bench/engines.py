@@ -93,8 +93,12 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-engines-"))
     projects = {}
+    # pandas runs in either project; a project is rendered only for an engine asked for.
+    wanted = set(args.engines)
+    if "pandas" in wanted and not (args.spark_project or args.polars_project):
+        wanted.add("spark")
     for engine, given in (("spark", args.spark_project), ("polars", args.polars_project)):
-        if given is None and (engine in args.engines or "pandas" in args.engines):
+        if given is None and engine in wanted:
             started = time.perf_counter()
             given = render(tmp / engine, {"processing_engine": engine})
             print(f"rendered and set up {given} in {time.perf_counter() - started:.0f} s")
