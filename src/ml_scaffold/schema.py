@@ -218,7 +218,7 @@ QUESTIONS: tuple[Question, ...] = (
             _c("sample", "Generated sample dataset"),
             _c("files", "CSV / Parquet files"),
             _c("postgres", "PostgreSQL table or query"),
-            _c("object_store", "Object store (S3 / GCS / Azure Blob)", offered=False),
+            _c("object_store", "Object store (S3 / GCS / Azure Blob)"),
         ),
         preset=True,
     ),
@@ -283,7 +283,7 @@ QUESTIONS: tuple[Question, ...] = (
         "Target cloud for storage and infrastructure code.",
         (
             _c("local", "Local only"),
-            _c("aws", "AWS", offered=False),
+            _c("aws", "AWS"),
             _c("gcp", "Google Cloud", offered=False),
             _c("azure", "Azure", offered=False),
         ),
