@@ -72,7 +72,7 @@ CLOUD_RENDERS: dict[str, str] = {
 # cluster, which a `local` project does not render. AWS is the preset because it is the cloud
 # this template renders in full first; any other offered cloud (or local) can be answered.
 ENTERPRISE_CLOUD_WHY = (
-    "enterprise presets aws: its promise is infrastructure as code and cloud delivery, which "
+    "enterprise mode presets aws: its promise is infrastructure as code and cloud delivery, which "
     "cloud=local does not render; answer another cloud, or local to render none"
 )
 
