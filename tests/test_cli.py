@@ -67,7 +67,7 @@ def test_new_reads_an_answers_file_and_set_overrides_it(tmp_path: Path) -> None:
     [
         (["--set", "project_slug=json"], "project_slug 'json'"),
         (["--set", "author_email=nope"], "author_email 'nope'"),
-        (["--set", "cloud=aws"], "cloud='aws' is planned"),
+        (["--set", "cloud=gcp"], "cloud='gcp' is planned"),
         (["--mode", "quick", "--set", "serving=kserve"], "with execution_mode='quick'"),
         (
             ["--set", "serving=kserve", "--set", "deployment_mode=batch"],
@@ -209,6 +209,8 @@ def test_options_text_names_every_question() -> None:
     for q in schema.QUESTIONS:
         assert q.name in result.output
     assert "forbids" in result.output
+    for cloud, renders in schema.CLOUD_RENDERS.items():  # what each cloud renders
+        assert f"  {cloud}: {renders}" in result.output
 
 
 def test_new_from_a_clone_renders_this_checkout_at_head(tmp_path: Path) -> None:

@@ -78,10 +78,12 @@ def shrink_data(project: Path) -> None:
 # read from the schema, so a newly offered choice fails until a project here takes it). Every
 # combination stays checked statically (tests/test_render.py).
 VARIANTS: list[dict[str, str]] = [
-    {  # the enterprise stack: polars (its preset), KServe, Kubeflow Pipelines
+    {  # the enterprise stack: polars (its preset), KServe, Kubeflow Pipelines, AWS; `make
+        # pipeline` reads its data from a bucket in a local moto S3 server the project starts
         "execution_mode": "enterprise",
         "problem_type": "multiclass_classification",
-        "data_source": "files",
+        "data_source": "object_store",
+        "cloud": "aws",
         "serving": "kserve",
         "orchestrator": "kubeflow",
         "python_version": "3.12",
@@ -175,15 +177,16 @@ def test_generated_project_installs_runs_and_passes_its_gates(
 ) -> None:
     # Rendered as a user gets it: the post-generation hook commits it and runs the static gates.
     project = render(tmp_path / "proj", tasks=True, post_generation_gates="static", **answers)
-    if answers.get("data_source") == "postgres":  # `make pipeline` starts a local server
-        request.addfinalizer(lambda: stop_local_database(project))
+    local_server = LOCAL_SERVERS.get(schema.complete(answers)["data_source"])
+    if local_server:  # `make pipeline` starts a local server: stopped and deleted afterwards
+        request.addfinalizer(lambda: stop_local_server(project, local_server))
     shrink_data(project)
-    env = ENV | python_env(schema.complete(answers)["python_version"])
-    make(project, "setup", env=env)
-    make(project, "pipeline", env=env)
+    # A cloud secret in the environment of every step, as a developer's shell or a CI runner
+    # has one: it must reach no file, log or report of the project (checked at the end).
+    env = ENV | python_env(schema.complete(answers)["python_version"]) | PLANTED_CREDENTIALS
+    outputs = [make(project, target, env=env) for target in ("setup", "pipeline")]
     # Every test, slow ones included, as CI runs them: the gates then reuse each file's results.
-    make(project, "test-all", env=env)
-    make(project, "lint", env=env)
+    outputs += [make(project, target, env=env) for target in ("test-all", "lint")]
     gates = subprocess.run(
         ["make", "gates"],
         cwd=project,
@@ -194,6 +197,7 @@ def test_generated_project_installs_runs_and_passes_its_gates(
     )
     report = json.loads((project / "reports/quality_gates.json").read_text())
     assert gates.returncode == 0, gates.stdout[-4000:]
+    assert secret_leaks(project, [*outputs, gates]) == []
     assert list(report) == expected_phases(answers)
     failed = {phase: r for phase, r in report.items() if r["status"] != "pass"}
     assert not failed, json.dumps(failed, indent=1)[-4000:]
@@ -202,11 +206,57 @@ def test_generated_project_installs_runs_and_passes_its_gates(
     assert "not re-run" in checks["data tests pass"]["detail"], checks["data tests pass"]
 
 
-def stop_local_database(project: Path) -> None:
-    """Stop and delete the local PostgreSQL a postgres project's `make pipeline` started."""
+# data_source -> the make target that stops and deletes the local server `make pipeline`
+# started for it (PostgreSQL of the machine's binaries; the cloud's storage emulator).
+LOCAL_SERVERS = {"postgres": "db-destroy", "object_store": "storage-destroy"}
+
+
+def stop_local_server(project: Path, target: str) -> None:
     subprocess.run(
-        ["make", "db-destroy"], cwd=project, env=ENV, capture_output=True, text=True, timeout=120
+        ["make", target], cwd=project, env=ENV, capture_output=True, text=True, timeout=120
     )
+
+
+PLANTED_SECRET = "plantedSecret0x7c41e9d2a8f35b60"  # noqa: S105 (a fake the grep looks for)
+# botocore reads these two (a key id without its secret is an error, so both are set); the local
+# S3 emulator is reached with its own placeholder pair, so nothing here depends on them.
+PLANTED_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAPLANTEDKEYID0001",
+    "AWS_SECRET_ACCESS_KEY": PLANTED_SECRET,
+}
+# Folders of installed code and tool caches: not the project's files, logs or reports.
+NOT_PROJECT_OUTPUT = {".venv", "__pycache__", ".pytest_cache", ".ruff_cache", "node_modules"}
+
+
+def secret_leaks(project: Path, runs: list[subprocess.CompletedProcess[str]]) -> list[str]:
+    """Where PLANTED_SECRET appears: every file of the project (rendered files, data, logs,
+    reports, MLflow runs, git objects uncompressed by `git grep`) and the output of each step."""
+    leaks = [
+        f"output of {' '.join(r.args[:2])}" for r in runs if PLANTED_SECRET in r.stdout + r.stderr
+    ]
+    for dirpath, dirnames, filenames in os.walk(project):
+        dirnames[:] = [d for d in dirnames if d not in NOT_PROJECT_OUTPUT and d != ".git"]
+        for name in filenames:
+            path = Path(dirpath, name)
+            if PLANTED_SECRET.encode() in path.read_bytes():
+                leaks.append(str(path.relative_to(project)))
+    committed = subprocess.run(
+        ["git", "grep", "-l", PLANTED_SECRET, "HEAD"], cwd=project, capture_output=True, text=True
+    )
+    leaks += [f"committed {line}" for line in committed.stdout.splitlines()]
+    return leaks
+
+
+def test_the_secret_grep_finds_a_planted_secret(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert secret_leaks(tmp_path, []) == []
+    (tmp_path / "reports/run.log").write_text(f"env: AWS_SECRET_ACCESS_KEY={PLANTED_SECRET}\n")
+    echoed = subprocess.run(["printf", "%s", PLANTED_SECRET], capture_output=True, text=True)
+    assert secret_leaks(tmp_path, [echoed]) == [
+        "output of printf %s",
+        "reports/run.log",
+    ]
 
 
 def readme_commands() -> list[str]:

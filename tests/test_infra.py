@@ -2,8 +2,8 @@
 files, clean and parseable; `terraform fmt -check`; an HCL parse; the security properties on the
 parsed resources; checkov with zero unexplained failures.
 
-Clouds are rendered with the in-process model (tests/template_model.py) until the questionnaire
-offers them; once offered, tests/test_render.py's every-combination check covers them too.
+Cloud projects are rendered with the in-process model (tests/template_model.py), held to Copier's
+output by tests/test_render.py's matrix, which covers every offered cloud too.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ TERRAFORM_MISSING = (
 
 
 def cloud_answers(cloud: str, **given: str) -> dict[str, Any]:
-    # complete() takes planned choices as given; the mode's preset fills the rest.
+    # The mode's preset fills the rest.
     return schema.complete({"project_slug": "demo_proj", "cloud": cloud, **given})
 
 

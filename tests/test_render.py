@@ -516,6 +516,40 @@ def test_each_mode_renders_what_its_help_says(mode: str) -> None:
     assert says in help_text
 
 
+@pytest.mark.parametrize("cloud", schema.QUESTION_BY_NAME["cloud"].offered)
+def test_each_cloud_renders_what_its_help_says(cloud: str) -> None:
+    """schema.CLOUD_RENDERS (the cloud help and `ml-scaffold options`) against the files."""
+    assert set(schema.CLOUD_RENDERS) == set(schema.QUESTION_BY_NAME["cloud"].offered)
+    says = schema.CLOUD_RENDERS[cloud]
+    assert says in schema.QUESTION_BY_NAME["cloud"].help
+    source = "postgres" if cloud != "local" else "sample"
+    answers = schema.complete(
+        {"execution_mode": "enterprise", "cloud": cloud, "data_source": source, "project_slug": "p"}
+    )
+    files = {rel for rel, _ in MODEL.paths(answers)}
+    infra = {rel for rel in files if rel.startswith("infra/terraform/")}
+    assert bool(infra) == ("infra/terraform" in says)
+    assert ("infra-check" in says) == ("tests/test_infra.py" in files)
+    deploy = ".github/workflows/deploy.yml" in files
+    assert ("deploy workflow" in says) == deploy
+    if cloud == "aws":
+        main = MODEL.content_of(dict(MODEL.paths(answers))["infra/terraform/main.tf"], answers)
+        for module in ("storage", "registry", "cluster", "workload_identity", "secrets"):
+            assert f'module "{module}"' in main
+        assert 'module "database"' in main and "RDS with data_source=postgres" in says
+        assert "deployment/k8s/cloud/externalsecret.yaml" in files
+    stored = schema.complete({**answers, "data_source": "object_store"})
+    if cloud != "local":
+        local_emulator = "data_ingestion/local_store.py" in {r for r, _ in MODEL.paths(stored)}
+        assert local_emulator and "local" in says.split("object_store", 1)[1]
+
+
+def test_enterprise_presets_a_cloud_and_the_help_says_why() -> None:
+    assert schema.preset_defaults("enterprise")["cloud"] == "aws"
+    assert schema.ENTERPRISE_CLOUD_WHY in schema.QUESTION_BY_NAME["cloud"].help
+    assert {schema.preset_defaults(m)["cloud"] for m in ("quick", "standard")} == {"local"}
+
+
 def test_no_combination_renders_a_top_level_name_a_slug_may_take() -> None:
     """Every top-level folder and module of every combination is a reserved slug, so no slug
     can collide with one (paths only: no file is rendered)."""

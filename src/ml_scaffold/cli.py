@@ -350,6 +350,9 @@ def options(
             planned = f"  (planned: {', '.join(q['planned'])})" if q["planned"] else ""
             typer.echo(f"  choices: {', '.join(q['choices'])}{planned}")
         typer.echo(f"  default: {q['default']}")
+    typer.secho("\nClouds (what each renders)", bold=True)
+    for cloud, renders in data["clouds"].items():
+        typer.echo(f"  {cloud}: {renders}")
     typer.secho("\nModes (stack defaults)", bold=True)
     for mode, info in data["modes"].items():
         stack = ", ".join(f"{k}={v}" for k, v in info["effective"].items())

@@ -48,10 +48,39 @@ MODE_RENDERS: dict[str, str] = {
     ),
     "enterprise": (
         "what standard renders with the longest tuning search, plus a staging overlay; presets "
-        "Polars and Kubeflow Pipelines. Feature store, cloud storage and infrastructure code "
-        "are planned, not rendered yet"
+        "Polars, Kubeflow Pipelines and cloud aws (infrastructure code and cloud delivery: see "
+        "the cloud question). The feature store is planned, not rendered yet"
     ),
 }
+
+
+# What each offered cloud renders, exactly: the cloud help, `ml-scaffold options` and
+# docs/questionnaire.md read this (a test requires an entry for every offered cloud). Promise
+# nothing the template does not render.
+CLOUD_RENDERS: dict[str, str] = {
+    "local": (
+        "no infrastructure code: Kubernetes base and overlays without cloud wiring, and CI "
+        "that tests, lints and runs the gates"
+    ),
+    "aws": (
+        "infra/terraform (encrypted versioned S3 bucket, ECR, EKS with a CPU and an optional "
+        "GPU node group, IRSA role bound to the app's service account, Secrets Manager, RDS "
+        "with data_source=postgres; S3 state bucket bootstrap; dev/staging/prod variable "
+        "files), a kustomize component syncing Secrets Manager through External Secrets, a "
+        "deploy workflow (OIDC to AWS, image push to ECR, terraform plan on pull requests and "
+        "apply per environment behind its approval, kubectl apply -k, /ready smoke check), and "
+        "`make infra-check` (terraform fmt, HCL parse, checkov); with data_source=object_store, "
+        "s3:// ingestion through s3fs and a local moto S3 server for `make pipeline`"
+    ),
+}
+
+# Why enterprise presets a cloud: its promise is infrastructure as code and delivery to a
+# cluster, which a `local` project does not render. AWS is the preset because it is the cloud
+# this template renders in full first; any other offered cloud (or local) can be answered.
+ENTERPRISE_CLOUD_WHY = (
+    "enterprise mode presets aws: its promise is infrastructure as code and cloud delivery, which "
+    "cloud=local does not render; answer another cloud, or local to render none"
+)
 
 
 @dataclass(frozen=True)
@@ -224,7 +253,7 @@ QUESTIONS: tuple[Question, ...] = (
             _c("sample", "Generated sample dataset"),
             _c("files", "CSV / Parquet files"),
             _c("postgres", "PostgreSQL table or query"),
-            _c("object_store", "Object store (S3 / GCS / Azure Blob)", offered=False),
+            _c("object_store", "Object store (S3 / GCS / Azure Blob)"),
         ),
         preset=True,
     ),
@@ -286,10 +315,12 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "cloud",
-        "Target cloud for storage and infrastructure code.",
+        "Target cloud for storage and infrastructure code. "
+        + " ".join(f"{cloud}: {renders}." for cloud, renders in CLOUD_RENDERS.items())
+        + f" The {ENTERPRISE_CLOUD_WHY}.",
         (
             _c("local", "Local only"),
-            _c("aws", "AWS", offered=False),
+            _c("aws", "AWS"),
             _c("gcp", "Google Cloud", offered=False),
             _c("azure", "Azure", offered=False),
         ),
@@ -773,6 +804,7 @@ def options() -> dict[str, Any]:
             }
             for q in QUESTIONS
         ],
+        "clouds": dict(CLOUD_RENDERS),
         "modes": {
             m: {
                 "summary": MODE_SUMMARY[m],
@@ -801,6 +833,7 @@ __all__ = [
     "FieldCheck",
     "MIGRATIONS",
     "MODE_RENDERS",
+    "CLOUD_RENDERS",
     "Migration",
     "MODES",
     "MODE_PRESETS",

@@ -66,6 +66,11 @@ def fingerprint(config: Mapping[str, Any], root: Path | None = None) -> str:
         keys = {k: source.get(k) for k in ("type", "table", "query")}
         keys["timestamp_column"] = config.get("timestamp_column")
         keys |= connection.identity(connection.conninfo(source, root or Path.cwd()))
+    elif source["type"] == "object_store":  # the URL read, wherever it was given
+        from data_ingestion import object_store
+
+        keys = {k: source.get(k) for k in ("type", "format")}
+        keys["url"] = object_store.check_config(source, root or Path.cwd())[0]
     else:
         keys = {k: source.get(k) for k in ("type", "path", "url", "format")}
     # Loads made with a derived row id cannot be mixed with loads keyed by a column, or back.
@@ -88,7 +93,7 @@ def read_source(
         from data_ingestion import object_store
 
         read, objects, notes = object_store.read(
-            source, engine.name(config), dict(already_read or {}), sleep
+            source, engine.name(config), dict(already_read or {}), sleep, root
         )
         return SourceBatch(frames.concat(read), objects, notes)
     return _read_files(config, source, root, dict(already_read or {}), sleep)
