@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -202,6 +203,14 @@ def test_github_deploy_workflow_lints_orders_jobs_and_scopes_permissions(
     assert set(jobs) == {"plan", "image"} | {f"deploy-{env}" for env in envs}
     # No long-lived keys anywhere: OIDC federation only.
     assert FEDERATION[cloud]["static_key"] not in (project / workflow).read_text()
+    # Every Terraform output the deploy jobs read is one outputs.tf declares.
+    declared = {
+        name
+        for block in infra_checks(project).parse(project / TERRAFORM / "outputs.tf")["output"]
+        for name in block
+    }
+    read = set(re.findall(r"jq -r \.(\w+)\.value", (project / workflow).read_text()))
+    assert read and read <= declared, read - declared
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
