@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from test_render import MODEL, content_problem, expected_files
 
 from ml_scaffold import schema
 
-CLOUDS = ("aws",)
+CLOUDS = ("aws", "gcp")
 TERRAFORM = Path("infra/terraform")
 TF_ENV = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
 TERRAFORM_MISSING = (
@@ -145,6 +146,24 @@ def test_checkov_finds_no_unexplained_failure(tmp_path: Path, cloud: str) -> Non
 
 
 ENV_ORDER = ("dev", "staging", "prod")
+# Per cloud: the step that federates the job's OIDC token, the registry login, the long-lived
+# credential that must never appear, and GitLab's hidden job with its ID token audience.
+FEDERATION = {
+    "aws": {
+        "github_step": "aws-actions/configure-aws-credentials",
+        "login": "aws ecr get-login-password",
+        "static_key": "AWS_SECRET_ACCESS_KEY",
+        "gitlab_job": ".aws",
+        "gitlab_token": ("AWS_ID_TOKEN", "sts.amazonaws.com"),
+    },
+    "gcp": {
+        "github_step": "google-github-actions/auth",
+        "login": "gcloud auth configure-docker",
+        "static_key": "credentials_json",
+        "gitlab_job": ".gcp",
+        "gitlab_token": ("GCP_ID_TOKEN", "$CI_SERVER_URL"),
+    },
+}
 
 
 @pytest.mark.parametrize(
@@ -180,8 +199,9 @@ def test_github_deploy_workflow_lints_orders_jobs_and_scopes_permissions(
         assert job["environment"] == env  # the environment's approval rules gate it
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
         steps = " ".join(str(s.get("run", "")) + str(s.get("uses", "")) for s in job["steps"])
-        assert "configure-aws-credentials" in steps
+        assert FEDERATION[cloud]["github_step"] in steps
         order = ["$TF apply -auto-approve", "docker push", "kubectl apply -k", "build/deploy/$ENV"]
+        assert FEDERATION[cloud]["login"] in steps
         assert all(step in steps for step in order)
         assert steps.index("-auto-approve") < steps.index("docker push")
         assert steps.index("docker push") < steps.index("kubectl apply -k")
@@ -189,7 +209,15 @@ def test_github_deploy_workflow_lints_orders_jobs_and_scopes_permissions(
     assert "id-token" not in jobs["image"].get("permissions", {})
     assert set(jobs) == {"plan", "image"} | {f"deploy-{env}" for env in envs}
     # No long-lived keys anywhere: OIDC federation only.
-    assert "AWS_SECRET_ACCESS_KEY" not in (project / workflow).read_text()
+    assert FEDERATION[cloud]["static_key"] not in (project / workflow).read_text()
+    # Every Terraform output the deploy jobs read is one outputs.tf declares.
+    declared = {
+        name
+        for block in infra_checks(project).parse(project / TERRAFORM / "outputs.tf")["output"]
+        for name in block
+    }
+    read = set(re.findall(r"jq -r \.(\w+)\.value", (project / workflow).read_text()))
+    assert read and read <= declared, read - declared
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
@@ -217,9 +245,12 @@ def test_gitlab_deploy_stages_validate_and_order_jobs(tmp_path: Path, cloud: str
     for env in ENV_ORDER:
         job = doc[f"deploy-{env}"]
         assert job["needs"] == [previous] and job["environment"]["name"] == env
-        assert job["extends"] == ".aws"
+        assert job["extends"] == FEDERATION[cloud]["gitlab_job"]
         previous = f"deploy-{env}"
-    assert doc[".aws"]["id_tokens"]["AWS_ID_TOKEN"]["aud"] == "sts.amazonaws.com"
+    token, audience = FEDERATION[cloud]["gitlab_token"]
+    assert doc[FEDERATION[cloud]["gitlab_job"]]["id_tokens"][token]["aud"] == audience
+    # Only the short-lived credentials the token is exchanged for: no key stored in the project.
+    assert "CI_JOB_JWT" not in (project / ".gitlab-ci.yml").read_text()
 
 
 if __name__ == "__main__":  # render one cloud project for a look: python tests/test_infra.py DST

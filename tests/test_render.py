@@ -60,6 +60,13 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "orchestrator == 'kubeflow'": lambda a: a["orchestrator"] == "kubeflow",
     "data_source == 'files'": lambda a: a["data_source"] == "files",
     "data_source == 'object_store'": lambda a: a["data_source"] == "object_store",
+    # Each cloud's object-store tests run against that cloud's emulator.
+    "data_source == 'object_store' and cloud == 'aws'": lambda a: (
+        a["data_source"] == "object_store" and a["cloud"] == "aws"
+    ),
+    "data_source == 'object_store' and cloud == 'gcp'": lambda a: (
+        a["data_source"] == "object_store" and a["cloud"] == "gcp"
+    ),
     "data_source == 'postgres'": lambda a: a["data_source"] == "postgres",
     "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
     "processing_engine == 'spark'": lambda a: a["processing_engine"] == "spark",
@@ -86,6 +93,7 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "serving != 'kserve'": lambda a: a["serving"] != "kserve",
     # Each cloud's Terraform is its own template folder rendering to infra/terraform.
     "cloud == 'aws'": lambda a: a["cloud"] == "aws",
+    "cloud == 'gcp'": lambda a: a["cloud"] == "gcp",
     "cloud != 'local'": lambda a: a["cloud"] != "local",
 }
 CONDITIONAL_SEGMENT = re.compile(r"\{% if (.+?) %\}(.*?)\{% endif %\}")

@@ -321,7 +321,7 @@ QUESTIONS: tuple[Question, ...] = (
         (
             _c("local", "Local only"),
             _c("aws", "AWS"),
-            _c("gcp", "Google Cloud", offered=False),
+            _c("gcp", "Google Cloud"),
             _c("azure", "Azure", offered=False),
         ),
         preset=True,
