@@ -23,7 +23,7 @@ from test_render import MODEL, content_problem, expected_files
 
 from ml_scaffold import schema
 
-CLOUDS = ("aws",)
+CLOUDS = ("aws", "azure")
 TERRAFORM = Path("infra/terraform")
 TF_ENV = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
 TERRAFORM_MISSING = (

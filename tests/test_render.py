@@ -75,6 +75,7 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "serving != 'kserve'": lambda a: a["serving"] != "kserve",
     # Each cloud's Terraform is its own template folder rendering to infra/terraform.
     "cloud == 'aws'": lambda a: a["cloud"] == "aws",
+    "cloud == 'azure'": lambda a: a["cloud"] == "azure",
     "cloud != 'local'": lambda a: a["cloud"] != "local",
 }
 CONDITIONAL_SEGMENT = re.compile(r"\{% if (.+?) %\}(.*?)\{% endif %\}")
