@@ -139,6 +139,17 @@ def test_checkov_finds_no_unexplained_failure(tmp_path: Path, cloud: str) -> Non
 
 
 ENV_ORDER = ("dev", "staging", "prod")
+# Per cloud: the step that signs in through OIDC, and credentials that must never appear.
+SIGN_IN = {"aws": "configure-aws-credentials", "azure": "azure/login"}
+LONG_LIVED = {
+    "aws": ("AWS_SECRET_ACCESS_KEY",),
+    "azure": ("AZURE_CLIENT_SECRET", "client-secret", "ARM_CLIENT_SECRET"),
+}
+# GitLab: the hidden job holding the cloud's sign-in, its ID token and audience.
+GITLAB_ID_TOKEN = {
+    "aws": ("AWS_ID_TOKEN", "sts.amazonaws.com"),
+    "azure": ("AZURE_ID_TOKEN", "api://AzureADTokenExchange"),
+}
 
 
 @pytest.mark.parametrize("mode", schema.QUESTION_BY_NAME["execution_mode"].offered)
@@ -173,7 +184,7 @@ def test_github_deploy_workflow_lints_orders_jobs_and_scopes_permissions(
         assert job["environment"] == env  # the environment's approval rules gate it
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
         steps = " ".join(str(s.get("run", "")) + str(s.get("uses", "")) for s in job["steps"])
-        assert "configure-aws-credentials" in steps
+        assert SIGN_IN[cloud] in steps
         order = ["$TF apply -auto-approve", "docker push", "kubectl apply -k", "build/deploy/$ENV"]
         assert all(step in steps for step in order)
         assert steps.index("-auto-approve") < steps.index("docker push")
@@ -182,7 +193,8 @@ def test_github_deploy_workflow_lints_orders_jobs_and_scopes_permissions(
     assert "id-token" not in jobs["image"].get("permissions", {})
     assert set(jobs) == {"plan", "image"} | {f"deploy-{env}" for env in envs}
     # No long-lived keys anywhere: OIDC federation only.
-    assert "AWS_SECRET_ACCESS_KEY" not in (project / workflow).read_text()
+    text = (project / workflow).read_text()
+    assert [key for key in LONG_LIVED[cloud] if key in text] == []
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
@@ -210,9 +222,13 @@ def test_gitlab_deploy_stages_validate_and_order_jobs(tmp_path: Path, cloud: str
     for env in ENV_ORDER:
         job = doc[f"deploy-{env}"]
         assert job["needs"] == [previous] and job["environment"]["name"] == env
-        assert job["extends"] == ".aws"
+        assert job["extends"] == f".{cloud}"
         previous = f"deploy-{env}"
-    assert doc[".aws"]["id_tokens"]["AWS_ID_TOKEN"]["aud"] == "sts.amazonaws.com"
+    token, audience = GITLAB_ID_TOKEN[cloud]
+    assert doc[f".{cloud}"]["id_tokens"][token]["aud"] == audience
+    if cloud == "azure":  # (AWS exports the session keys STS returns under the key names)
+        text = (project / ".gitlab-ci.yml").read_text()
+        assert [key for key in LONG_LIVED[cloud] if key in text] == []
 
 
 if __name__ == "__main__":  # render one cloud project for a look: python tests/test_infra.py DST
