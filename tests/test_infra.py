@@ -24,7 +24,7 @@ from test_render import MODEL, content_problem, expected_files
 
 from ml_scaffold import schema
 
-CLOUDS = ("aws", "gcp")
+CLOUDS = ("aws", "gcp", "azure")
 TERRAFORM = Path("infra/terraform")
 TF_ENV = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
 TERRAFORM_MISSING = (
@@ -148,6 +148,8 @@ def test_checkov_finds_no_unexplained_failure(tmp_path: Path, cloud: str) -> Non
 ENV_ORDER = ("dev", "staging", "prod")
 # Per cloud: the step that federates the job's OIDC token, the registry login, the long-lived
 # credential that must never appear, and GitLab's hidden job with its ID token audience.
+# Long-lived credential names beyond the one above that must never appear.
+LONG_LIVED = {"azure": ("AZURE_CLIENT_SECRET", "client-secret", "ARM_CLIENT_SECRET")}
 FEDERATION = {
     "aws": {
         "github_step": "aws-actions/configure-aws-credentials",
@@ -162,6 +164,13 @@ FEDERATION = {
         "static_key": "credentials_json",
         "gitlab_job": ".gcp",
         "gitlab_token": ("GCP_ID_TOKEN", "$CI_SERVER_URL"),
+    },
+    "azure": {
+        "github_step": "azure/login",
+        "login": "az acr login",
+        "static_key": "AZURE_CLIENT_SECRET",
+        "gitlab_job": ".azure",
+        "gitlab_token": ("AZURE_ID_TOKEN", "api://AzureADTokenExchange"),
     },
 }
 
@@ -218,6 +227,8 @@ def test_github_deploy_workflow_lints_orders_jobs_and_scopes_permissions(
     }
     read = set(re.findall(r"jq -r \.(\w+)\.value", (project / workflow).read_text()))
     assert read and read <= declared, read - declared
+    text = (project / workflow).read_text()
+    assert [key for key in LONG_LIVED.get(cloud, ()) if key in text] == []
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
@@ -251,6 +262,44 @@ def test_gitlab_deploy_stages_validate_and_order_jobs(tmp_path: Path, cloud: str
     assert doc[FEDERATION[cloud]["gitlab_job"]]["id_tokens"][token]["aud"] == audience
     # Only the short-lived credentials the token is exchanged for: no key stored in the project.
     assert "CI_JOB_JWT" not in (project / ".gitlab-ci.yml").read_text()
+    if cloud == "azure":  # (AWS exports the session keys STS returns under the key names)
+        text = (project / ".gitlab-ci.yml").read_text()
+        assert [key for key in LONG_LIVED[cloud] if key in text] == []
+
+
+@pytest.mark.slow
+def test_an_azure_object_store_project_installs_and_passes_its_emulator_and_infra_tests(
+    tmp_path: Path,
+) -> None:
+    """Azure is not an installed project of the covering set (tests/test_generated_project.py):
+    one is rendered by Copier, installed with `make setup`, and runs its own object-store tests
+    against Azurite (started and stopped by them) and its offline infra checks. checkov, slow,
+    is left to test_checkov_finds_no_unexplained_failure above."""
+    from conftest import render
+
+    for tool in ("uv", "make", "terraform", "kubectl", "azurite-blob"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"not run: {tool} is not installed (.ci/run installs azurite with npm)")
+    project = render(
+        tmp_path / "azure-proj",
+        project_slug="blob_demo",
+        cloud="azure",
+        data_source="object_store",
+        deployment_mode="realtime",
+        post_generation_gates="none",
+    )
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | {
+        "UV_PYTHON_DOWNLOADS": "never",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+    }
+    tests = ["tests/test_object_store.py", "tests/test_infra.py", "tests/test_cloud_overlays.py"]
+    for cmd in (["make", "setup"], ["uv", "run", "pytest", "-q", "-rs", "-m", "not slow", *tests]):
+        result = subprocess.run(
+            cmd, cwd=project, env=env, capture_output=True, text=True, timeout=900
+        )
+        assert result.returncode == 0, f"{cmd}:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
+    # Nothing reported "not run" (no emulator, no terraform): every check ran.
+    assert "not run" not in result.stdout, result.stdout[-2000:]
 
 
 if __name__ == "__main__":  # render one cloud project for a look: python tests/test_infra.py DST

@@ -61,8 +61,8 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "data_source == 'files'": lambda a: a["data_source"] == "files",
     "data_source == 'object_store'": lambda a: a["data_source"] == "object_store",
     # Each cloud's object-store tests run against that cloud's emulator.
-    "data_source == 'object_store' and cloud == 'aws'": lambda a: (
-        a["data_source"] == "object_store" and a["cloud"] == "aws"
+    "data_source == 'object_store' and cloud in ['aws', 'azure']": lambda a: (
+        a["data_source"] == "object_store" and a["cloud"] in ("aws", "azure")
     ),
     "data_source == 'object_store' and cloud == 'gcp'": lambda a: (
         a["data_source"] == "object_store" and a["cloud"] == "gcp"
@@ -94,6 +94,7 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     # Each cloud's Terraform is its own template folder rendering to infra/terraform.
     "cloud == 'aws'": lambda a: a["cloud"] == "aws",
     "cloud == 'gcp'": lambda a: a["cloud"] == "gcp",
+    "cloud == 'azure'": lambda a: a["cloud"] == "azure",
     "cloud != 'local'": lambda a: a["cloud"] != "local",
 }
 CONDITIONAL_SEGMENT = re.compile(r"\{% if (.+?) %\}(.*?)\{% endif %\}")

@@ -322,7 +322,7 @@ QUESTIONS: tuple[Question, ...] = (
             _c("local", "Local only"),
             _c("aws", "AWS"),
             _c("gcp", "Google Cloud"),
-            _c("azure", "Azure", offered=False),
+            _c("azure", "Azure"),
         ),
         preset=True,
     ),
