@@ -80,7 +80,9 @@ def layout(settings: SettingsLike) -> StoreLayout:
             )
     ttl_days = float(options.get("ttl_days", 0))
     if ttl_days < 0:
-        raise DataContractError(f"configs/data.yaml: feature_store.ttl_days must be >= 0, got {ttl_days}")
+        raise DataContractError(
+            f"configs/data.yaml: feature_store.ttl_days must be >= 0, got {ttl_days}"
+        )
     root = Path(options.get("path") or "data/feature_store")
     return StoreLayout(
         project=str(options.get("project") or "features"),

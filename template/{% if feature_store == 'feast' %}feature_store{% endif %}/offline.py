@@ -25,7 +25,9 @@ def event_order(df: pd.DataFrame, config: Mapping[str, Any], store: StoreLayout)
     return df.sort_values(keys, kind="mergesort").reset_index(drop=True)
 
 
-def features_source(df: pd.DataFrame, config: Mapping[str, Any], store: StoreLayout) -> pd.DataFrame:
+def features_source(
+    df: pd.DataFrame, config: Mapping[str, Any], store: StoreLayout
+) -> pd.DataFrame:
     """The contract's features of each (entity, event time); of several events at one time the
     last in row-id order."""
     ordered = event_order(df, config, store)
@@ -58,7 +60,9 @@ def aggregates_source(
     return latest.reset_index(drop=True)
 
 
-def write_sources(df: pd.DataFrame, config: Mapping[str, Any], store: StoreLayout) -> dict[str, int]:
+def write_sources(
+    df: pd.DataFrame, config: Mapping[str, Any], store: StoreLayout
+) -> dict[str, int]:
     """Write both sources atomically; returns their row counts."""
     if df.empty:
         raise ValueError("the validated layer has no rows: nothing to load into the feature store")

@@ -54,7 +54,9 @@ class OnlineFeatures:
         try:
             answer = (
                 self._open()
-                .get_online_features(features=self.refs, entity_rows=[{self.store.entity: entity_id}])
+                .get_online_features(
+                    features=self.refs, entity_rows=[{self.store.entity: entity_id}]
+                )
                 .to_dict()
             )
         except FeatureStoreUnavailable:
@@ -77,6 +79,10 @@ class OnlineFeatures:
             raise FeatureStoreUnavailable(f"offline source {path} is missing: run `make pipeline`")
         table = pq.ParquetFile(path).read_row_group(0, columns=[self.store.entity])
         return table.column(0)[0].as_py()
+
+    def known_entity_type(self) -> type:
+        """int or str: the type of the entity ids the store holds."""
+        return type(self.known_entity())
 
     def check(self) -> str | None:
         """None when the store answers for a known entity; else what is wrong."""

@@ -6,6 +6,9 @@ step function) before the training set is read, and by `python -m feature_store 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -16,6 +19,24 @@ from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers, require_file
 from feature_store.definitions import build, layout, open_store
 from feature_store.offline import write_sources
+
+
+# Feast's materialization imports feast.metrics, which sets these for the whole process and so
+# turns the process's own prometheus_client metrics (the API's, in tests) to multiprocess mode.
+PROMETHEUS_ENV = ("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROCESS_DIR")
+
+
+@contextmanager
+def _own_prometheus_env() -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in PROMETHEUS_ENV}
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def validated_frame(settings: SettingsLike) -> pd.DataFrame:
@@ -46,11 +67,12 @@ def sync(settings: SettingsLike, validated: pd.DataFrame | None = None) -> dict[
     end = newest.replace(tzinfo=UTC) + timedelta(seconds=1)
     views = [fs.get_feature_view(v) for v in (store.features_view, store.aggregates_view)]
     first_load = any(not v.materialization_intervals for v in views)
-    if first_load:
-        start = pd.Timestamp(frame[store.timestamp].min()).to_pydatetime().replace(tzinfo=UTC)
-        fs.materialize(start_date=start, end_date=end)
-    else:
-        fs.materialize_incremental(end_date=end)  # `feast materialize-incremental`
+    with _own_prometheus_env():
+        if first_load:
+            start = pd.Timestamp(frame[store.timestamp].min()).to_pydatetime()
+            fs.materialize(start_date=start.replace(tzinfo=UTC), end_date=end)
+        else:
+            fs.materialize_incremental(end_date=end)  # `feast materialize-incremental`
     return {
         "project": store.project,
         "views": [v.name for v in views],
