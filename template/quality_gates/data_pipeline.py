@@ -182,8 +182,8 @@ def check_feature_store(ctx: Context) -> list[Check]:
         from feature_store.online import FeatureStoreUnavailable, OnlineFeatures
     except ModuleNotFoundError as exc:
         return [Check(name, FAIL, f"feature_store is configured but {exc.name} is not installed")]
-    paths = SimpleNamespace(data=config, data_dir=ctx.root / "data", reports_dir=ctx.root / "reports")
-    online = OnlineFeatures(paths)
+    data = ctx.root / "data"
+    online = OnlineFeatures(SimpleNamespace(data=config, data_dir=data, reports_dir=data.parent))
     store = online.store
     source = store.source("aggregates")
     if not source.is_file() or not store.registry.is_file():

@@ -14,7 +14,9 @@ are absolute, as its file sources need.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -93,6 +95,24 @@ def layout(settings: SettingsLike) -> StoreLayout:
     )
 
 
+# Importing feast.metrics (materialization and online reads do) sets these for the whole process,
+# which turns the process's own prometheus_client metrics (the API's) to multiprocess mode.
+PROMETHEUS_ENV = ("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROCESS_DIR")
+
+
+@contextmanager
+def own_prometheus_env() -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in PROMETHEUS_ENV}
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def repo_config(store: StoreLayout) -> Any:
     """Feast's RepoConfig: local provider, file offline store, SQLite online store."""
     from feast.repo_config import RepoConfig
@@ -110,7 +130,9 @@ def repo_config(store: StoreLayout) -> Any:
 
 def open_store(store: StoreLayout) -> Any:
     """A FeatureStore on the layout (importing Feast takes seconds: done here, not at import)."""
-    from feast import FeatureStore
+    with own_prometheus_env():
+        import feast.metrics  # noqa: F401  (imported once here, its variables undone)
+        from feast import FeatureStore
 
     store.root.mkdir(parents=True, exist_ok=True)
     return FeatureStore(config=repo_config(store))

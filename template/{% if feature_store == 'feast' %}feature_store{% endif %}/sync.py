@@ -6,9 +6,6 @@ step function) before the training set is read, and by `python -m feature_store 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -17,26 +14,8 @@ import pandas as pd
 from data_ingestion import engine
 from data_ingestion.contract import SettingsLike
 from data_ingestion.layers import Layers, require_file
-from feature_store.definitions import build, layout, open_store
+from feature_store.definitions import build, layout, open_store, own_prometheus_env
 from feature_store.offline import write_sources
-
-
-# Feast's materialization imports feast.metrics, which sets these for the whole process and so
-# turns the process's own prometheus_client metrics (the API's, in tests) to multiprocess mode.
-PROMETHEUS_ENV = ("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROCESS_DIR")
-
-
-@contextmanager
-def _own_prometheus_env() -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in PROMETHEUS_ENV}
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def validated_frame(settings: SettingsLike) -> pd.DataFrame:
@@ -67,7 +46,7 @@ def sync(settings: SettingsLike, validated: pd.DataFrame | None = None) -> dict[
     end = newest.replace(tzinfo=UTC) + timedelta(seconds=1)
     views = [fs.get_feature_view(v) for v in (store.features_view, store.aggregates_view)]
     first_load = any(not v.materialization_intervals for v in views)
-    with _own_prometheus_env():
+    with own_prometheus_env():
         if first_load:
             start = pd.Timestamp(frame[store.timestamp].min()).to_pydatetime()
             fs.materialize(start_date=start.replace(tzinfo=UTC), end_date=end)
