@@ -87,6 +87,8 @@ VARIANTS: list[dict[str, str]] = [
         "execution_mode": "enterprise",
         "problem_type": "multiclass_classification",
         "data_source": "files",
+        # The online feature lookup is the FastAPI service's: KServe runs without Feast.
+        "feature_store": "none",
         "serving": "kserve",
         "orchestrator": "kubeflow",
         "python_version": "3.12",
@@ -114,6 +116,7 @@ VARIANTS: list[dict[str, str]] = [
         "execution_mode": "standard",
         "problem_type": "regression",
         "processing_engine": "polars",
+        "feature_store": "none",
         "serving": "bentoml",
         "deployment_mode": "realtime",
         "orchestrator": "dagster",

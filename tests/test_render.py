@@ -54,6 +54,7 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "data_source == 'files'": lambda a: a["data_source"] == "files",
     "data_source == 'object_store'": lambda a: a["data_source"] == "object_store",
     "data_source == 'postgres'": lambda a: a["data_source"] == "postgres",
+    "feature_store == 'feast'": lambda a: a["feature_store"] == "feast",
     "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
     "has_experimentation": lambda a: a["execution_mode"] != "quick",
     "has_experimentation and has_api": lambda a: (
