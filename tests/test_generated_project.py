@@ -87,8 +87,7 @@ VARIANTS: list[dict[str, str]] = [
         "execution_mode": "enterprise",
         "problem_type": "multiclass_classification",
         "data_source": "files",
-        # The online feature lookup is the FastAPI service's: KServe runs without Feast.
-        "feature_store": "none",
+        "feature_store": "none",  # the default project covers feast
         "serving": "kserve",
         "orchestrator": "kubeflow",
         "python_version": "3.12",

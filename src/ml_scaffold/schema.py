@@ -379,14 +379,6 @@ RULES: tuple[Rule, ...] = (
         ("feast",),
         "the Feast local provider reads pandas frames, not Spark tables",
     ),
-    Rule(
-        "feature_store",
-        ("feast",),
-        "serving",
-        ("bentoml", "kserve"),
-        "the online feature lookup (request fields merged with the entity's features) is built "
-        "into the FastAPI service only",
-    ),
 )
 
 QUESTION_ORDER = {q.name: i for i, q in enumerate(QUESTIONS)}

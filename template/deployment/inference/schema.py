@@ -55,16 +55,17 @@ Key = Annotated[int, Field(strict=True)] | Annotated[str, Field(min_length=1, ma
 class InputSchema:
     """Columns, request models and validation derived from the data contract."""
 
-    def __init__(self, data_config: Mapping[str, Any]) -> None:
+    def __init__(self, data_config: Mapping[str, Any], store_fills: bool = False) -> None:
         self.problem_type = str(data_config.get("problem_type", ""))
         self.id_column = contract.id_column(data_config)
         self.entity_column = contract.entity_column(data_config)
         self.timestamp_column = contract.timestamp_column(data_config)
         self.target = contract.target_column(data_config)
         self.timestamp_format = data_config.get("timestamp_format")
-        # With a feature store the API fills the features a request leaves out from the entity's
-        # online features (deployment/api/store_features.py): every feature may be omitted.
-        self.store_fills = bool(data_config.get("feature_store"))
+        # The FastAPI service of a feature-store project fills the features a request leaves out
+        # from the entity's online features (deployment/api/store_features.py): it passes
+        # store_fills=True, and every feature may be omitted. Other readers take complete rows.
+        self.store_fills = store_fills
         columns = [
             Column(
                 name,
