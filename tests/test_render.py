@@ -55,6 +55,9 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "data_source == 'object_store'": lambda a: a["data_source"] == "object_store",
     "data_source == 'postgres'": lambda a: a["data_source"] == "postgres",
     "feature_store == 'feast'": lambda a: a["feature_store"] == "feast",
+    "feature_store == 'feast' and serving == 'fastapi'": lambda a: (
+        a["feature_store"] == "feast" and a["serving"] == "fastapi"
+    ),
     "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
     "has_experimentation": lambda a: a["execution_mode"] != "quick",
     "has_experimentation and has_api": lambda a: (
