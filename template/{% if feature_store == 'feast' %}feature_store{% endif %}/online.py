@@ -31,6 +31,7 @@ class OnlineFeatures:
             f"{self.store.aggregates_view}:{n}" for n in self.aggregate_names
         ]
         self._fs: Any = None
+        self._key_type: type | None = None
         self._lock = threading.Lock()
 
     def _open(self) -> Any:
@@ -51,11 +52,14 @@ class OnlineFeatures:
             raise FeatureStoreUnavailable(
                 f"online store {self.store.online_path} is missing: run `make pipeline`"
             )
+        key = self._key(entity_id)
+        if key is None:  # an id of the wrong kind (text for integer keys) names no entity
+            return None
         try:
             answer = (
                 self._open()
                 .get_online_features(
-                    features=self.refs, entity_rows=[{self.store.entity: entity_id}]
+                    features=self.refs, entity_rows=[{self.store.entity: key}]
                 )
                 .to_dict()
             )
@@ -69,6 +73,18 @@ class OnlineFeatures:
         values = {n: answer.get(n, [None])[0] for n in (*self.feature_names, *self.aggregate_names)}
         # Every event counts, so a known entity always has a count: None means never seen.
         return None if values[ROWS_TO_DATE] is None else values
+
+    def _key(self, entity_id: Any) -> Any:
+        """`entity_id` as the store's key type (Feast rejects a key of the other type)."""
+        if self._key_type is None:
+            self._key_type = int if isinstance(self.known_entity(), int) else str
+        if self._key_type is str:
+            return str(entity_id)
+        try:
+            key = int(entity_id) if not isinstance(entity_id, bool) else None
+        except (TypeError, ValueError):
+            return None
+        return key if key is not None and -(2**63) <= key < 2**63 else None
 
     def known_entity(self) -> Any:
         """An entity the offline source holds (its first row): what readiness looks up."""
