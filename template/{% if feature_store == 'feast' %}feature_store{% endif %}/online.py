@@ -58,9 +58,7 @@ class OnlineFeatures:
         try:
             answer = (
                 self._open()
-                .get_online_features(
-                    features=self.refs, entity_rows=[{self.store.entity: key}]
-                )
+                .get_online_features(features=self.refs, entity_rows=[{self.store.entity: key}])
                 .to_dict()
             )
         except FeatureStoreUnavailable:
