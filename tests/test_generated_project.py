@@ -84,6 +84,7 @@ VARIANTS: list[dict[str, str]] = [
         "problem_type": "multiclass_classification",
         "data_source": "object_store",
         "cloud": "aws",
+        "feature_store": "none",  # the default project covers feast
         "serving": "kserve",
         "orchestrator": "kubeflow",
         "python_version": "3.12",
@@ -111,6 +112,7 @@ VARIANTS: list[dict[str, str]] = [
         "execution_mode": "standard",
         "problem_type": "regression",
         "processing_engine": "spark",
+        "feature_store": "none",
         "serving": "bentoml",
         "deployment_mode": "hybrid",
         "orchestrator": "dagster",

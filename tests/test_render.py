@@ -68,6 +68,10 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
         a["data_source"] == "object_store" and a["cloud"] == "gcp"
     ),
     "data_source == 'postgres'": lambda a: a["data_source"] == "postgres",
+    "feature_store == 'feast'": lambda a: a["feature_store"] == "feast",
+    "feature_store == 'feast' and serving == 'fastapi'": lambda a: (
+        a["feature_store"] == "feast" and a["serving"] == "fastapi"
+    ),
     "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
     "processing_engine == 'spark'": lambda a: a["processing_engine"] == "spark",
     "has_batch and processing_engine == 'spark'": lambda a: (

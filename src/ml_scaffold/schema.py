@@ -270,7 +270,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "feature_store",
         "Feature store for offline/online features.",
-        (_c("none", "None (Parquet feature layer)"), _c("feast", "Feast", offered=False)),
+        (_c("none", "None (Parquet feature layer)"), _c("feast", "Feast (SQLite online store)")),
         preset=True,
     ),
     Question(
@@ -365,7 +365,7 @@ MODE_PRESETS: dict[str, dict[str, str]] = {
     "standard": {
         "data_source": "sample",
         "processing_engine": "pandas",
-        "feature_store": "none",
+        "feature_store": "feast",
         "experiment_tracking": "mlflow",
         "serving": "fastapi",
         "deployment_mode": "hybrid",

@@ -20,6 +20,7 @@ TEMPLATE_TOP_LEVEL: tuple[str, ...] = (
     "experimentation",
     "experiments",
     "feature_engineering",
+    "feature_store",
     "infra",
     "interpretability",
     "kfp_pipelines",

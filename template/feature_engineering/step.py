@@ -3,6 +3,10 @@
 Writes `data/features/{train,valid,test}.parquet` (validated columns; the model's pipeline
 turns them into features) and `data/features/manifest.json` with the content hash of the split
 dataset, row counts and the names of the features the pipeline produces from the train split.
+
+With a feature store (`feature_store` in configs/data.yaml) the step first loads it (offline
+sources, `feast apply`, materialize) and the splits are read back from it point in time, so
+they carry the entity's aggregates as of each row's event time.
 """
 
 from __future__ import annotations
@@ -29,6 +33,18 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
     validated = frames.read_parquet([require_file(layers.validated, "validate")])
     seed = int((config.get("split") or {}).get("seed", 42))
     splits = split_dataset(validated, config, seed)
+    store_summary = None
+    if config.get("feature_store"):
+        # Load the feature store (`feast apply`, materialize), then read each split back from
+        # it point in time: the training set is what `get_historical_features` returns.
+        from feature_store.sync import sync
+        from feature_store.training import training_set
+
+        store_summary = sync(settings, frames.to_pandas(validated))
+        splits = {
+            name: frames.from_pandas(training_set(settings, frames.to_pandas(frame)))
+            for name, frame in splits.items()
+        }
 
     paths = {}
     hashes = {}
@@ -62,6 +78,7 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
         "valid": len(splits["valid"]),
         "test": len(splits["test"]),
         "features_out": len(names),
+        **({"feature_store": store_summary} if store_summary else {}),
     }
 
 

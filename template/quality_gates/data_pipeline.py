@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from quality_gates.core import (
@@ -188,6 +189,49 @@ def check_spark_reconciles(ctx: Context) -> list[Check]:
         f"+ {found['quarantined']} quarantined"
     )
     return [Check(name, FAIL if problems else PASS, detail)]
+
+
+def check_feature_store(ctx: Context) -> list[Check]:
+    """A Feast feature store (`feature_store` in configs/data.yaml): the registry holds the
+    contract's views, and the online store answers for a known entity with what the offline
+    source says is its latest state. Projects without one have no such check."""
+    config = _data_config(ctx)
+    if not config.get("feature_store"):
+        return []
+    name = "feature store answers"
+    try:
+        import pyarrow.parquet as pq
+
+        from feature_store.definitions import ROWS_TO_DATE
+        from feature_store.online import FeatureStoreUnavailable, OnlineFeatures
+    except ModuleNotFoundError as exc:
+        return [Check(name, FAIL, f"feature_store is configured but {exc.name} is not installed")]
+    data = ctx.root / "data"
+    online = OnlineFeatures(SimpleNamespace(data=config, data_dir=data, reports_dir=data.parent))
+    store = online.store
+    source = store.source("aggregates")
+    if not source.is_file() or not store.registry.is_file():
+        return [_no_data(name, f"{source.relative_to(ctx.root)} or the registry")]
+    aggregates = pq.read_table(source, columns=[store.entity, store.timestamp, ROWS_TO_DATE])
+    frame = aggregates.to_pandas().sort_values(store.timestamp)
+    newest = frame.iloc[-1]
+    entity, expected = newest[store.entity], int(newest[ROWS_TO_DATE])
+    try:
+        views = {v.name for v in online._open().list_feature_views()}
+        missing = [v for v in (store.features_view, store.aggregates_view) if v not in views]
+        if missing:
+            return [Check(name, FAIL, f"registry {store.registry} lacks " + ", ".join(missing))]
+        found = online.lookup(entity)
+    except FeatureStoreUnavailable as exc:
+        return [Check(name, FAIL, str(exc))]
+    where = f"{store.entity} {entity!r} (newest event in {source.name})"
+    if found is None:
+        return [Check(name, FAIL, f"online store has no features for {where}: materialize")]
+    if found[ROWS_TO_DATE] != expected:
+        detail = f"online {ROWS_TO_DATE} {found[ROWS_TO_DATE]} for {where}, offline {expected}"
+        return [Check(name, FAIL, detail + ": the online store is stale (materialize)")]
+    detail = f"registry has {len(views)} views; online store answers for {where}"
+    return [Check(name, PASS, detail)]
 
 
 def check_data_tests(ctx: Context) -> Check:
@@ -374,6 +418,7 @@ GATE = PhaseGate(
         check_quarantine_reconciles,
         check_source_reconciles,
         check_spark_reconciles,
+        check_feature_store,
         check_data_tests,
         check_orchestration_loads,
     ],

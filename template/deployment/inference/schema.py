@@ -24,6 +24,8 @@ from data_ingestion import contract
 # would overflow when converted to UTC.
 YEAR_RANGE = (1900, 2200)
 MAX_TEXT = 256
+# Column roles of the contract's features (the others are keys).
+FEATURE_ROLES = ("numeric", "categorical", "timestamp")
 
 
 @dataclass(frozen=True)
@@ -53,13 +55,17 @@ Key = Annotated[int, Field(strict=True)] | Annotated[str, Field(min_length=1, ma
 class InputSchema:
     """Columns, request models and validation derived from the data contract."""
 
-    def __init__(self, data_config: Mapping[str, Any]) -> None:
+    def __init__(self, data_config: Mapping[str, Any], store_fills: bool = False) -> None:
         self.problem_type = str(data_config.get("problem_type", ""))
         self.id_column = contract.id_column(data_config)
         self.entity_column = contract.entity_column(data_config)
         self.timestamp_column = contract.timestamp_column(data_config)
         self.target = contract.target_column(data_config)
         self.timestamp_format = data_config.get("timestamp_format")
+        # The FastAPI service of a feature-store project fills the features a request leaves out
+        # from the entity's online features (deployment/api/store_features.py): it passes
+        # store_fills=True, and every feature may be omitted. Other readers take complete rows.
+        self.store_fills = store_fills
         columns = [
             Column(
                 name,
@@ -79,7 +85,9 @@ class InputSchema:
         if self.id_column:
             keys.append(Column(self.id_column, "id", nullable=True))
         if self.entity_column:
-            keys.append(Column(self.entity_column, "entity", self.entity_column not in inputs))
+            # The feature store's lookup key: required when the API reads online features.
+            optional = self.entity_column not in inputs and not self.store_fills
+            keys.append(Column(self.entity_column, "entity", optional))
         if self.timestamp_column:
             keys.append(Column(self.timestamp_column, "timestamp", nullable=True))
         listed = {c.name for c in columns}
@@ -98,6 +106,9 @@ class InputSchema:
         fields: dict[str, Any] = {}
         for field_name, column in zip(self._fields, self.columns, strict=True):
             fields[field_name] = _field(column)
+            if self.store_fills and column.role in FEATURE_ROLES and not column.nullable:
+                kind, info = fields[field_name]
+                fields[field_name] = (kind | None, Field(default=None, alias=column.name))
         return create_model(
             "PredictionInput",
             __config__=ConfigDict(extra="forbid"),
@@ -116,6 +127,19 @@ class InputSchema:
         if self.timestamp_column and values.get(self.timestamp_column) is None:
             values[self.timestamp_column] = datetime.now(UTC).replace(tzinfo=None)
         return values
+
+    def provided(self, row: BaseModel) -> set[str]:
+        """The columns a request row set itself (explicit nulls included)."""
+        sent = row.model_fields_set
+        return {name for f, name in zip(self._fields, self.names, strict=True) if f in sent}
+
+    def missing_required(self, values: Mapping[str, Any]) -> list[str]:
+        """Non-nullable features without a value."""
+        return [
+            c.name
+            for c in self.columns
+            if c.role in FEATURE_ROLES and not c.nullable and values.get(c.name) is None
+        ]
 
     def columns_from_rows(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
         """Validated row values -> one numpy array per input column, in input order."""

@@ -1,0 +1,81 @@
+"""The offline sources of the feature views, written from the validated layer.
+
+Both are Parquet files keyed by (entity, event time), one row per key: Feast's point-in-time
+join picks, for an event at time T, the latest source row at or before T, so a row must already
+hold everything known at its time and nothing later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from data_ingestion import contract
+from data_ingestion.layers import write_parquet
+from feature_store.definitions import ROWS_TO_DATE, StoreLayout, mean_column
+
+
+def event_order(df: pd.DataFrame, config: Mapping[str, Any], store: StoreLayout) -> pd.DataFrame:
+    """Rows by entity, then event time, then row id: a stable order for running statistics."""
+    row_id = contract.row_id_column(config)
+    keys = [store.entity, store.timestamp, *([row_id] if row_id in df.columns else [])]
+    return df.sort_values(keys, kind="mergesort").reset_index(drop=True)
+
+
+def features_source(
+    df: pd.DataFrame, config: Mapping[str, Any], store: StoreLayout
+) -> pd.DataFrame:
+    """The contract's features of each (entity, event time); of several events at one time the
+    last in row-id order."""
+    ordered = event_order(df, config, store)
+    columns = [store.entity, store.timestamp, *contract.features(config)]
+    latest = ordered[columns].drop_duplicates([store.entity, store.timestamp], keep="last")
+    return latest.reset_index(drop=True)
+
+
+def aggregates_source(
+    df: pd.DataFrame, config: Mapping[str, Any], store: StoreLayout
+) -> pd.DataFrame:
+    """Per entity and event time: the events so far (this time included) and the running mean
+    of each aggregated feature over them (nulls skipped; no value yet -> null)."""
+    ordered = event_order(df, config, store)
+    groups = ordered.groupby(store.entity, sort=False)
+    out = pd.DataFrame(
+        {
+            store.entity: ordered[store.entity],
+            store.timestamp: ordered[store.timestamp],
+            ROWS_TO_DATE: (groups.cumcount() + 1).astype("int64"),
+        }
+    )
+    for name in contract.aggregated_features(config):
+        values = pd.to_numeric(ordered[name], errors="coerce")
+        sums = values.fillna(0.0).groupby(ordered[store.entity], sort=False).cumsum()
+        counts = values.notna().astype("int64").groupby(ordered[store.entity], sort=False).cumsum()
+        out[mean_column(name)] = np.where(counts > 0, sums / counts.where(counts > 0, 1), np.nan)
+    # Several events at one time: the last row has seen them all.
+    latest = out.drop_duplicates([store.entity, store.timestamp], keep="last")
+    return latest.reset_index(drop=True)
+
+
+def write_sources(
+    df: pd.DataFrame, config: Mapping[str, Any], store: StoreLayout
+) -> dict[str, int]:
+    """Write both sources atomically; returns their row counts."""
+    if df.empty:
+        raise ValueError("the validated layer has no rows: nothing to load into the feature store")
+    if df[store.timestamp].isna().any():
+        bad = int(df[store.timestamp].isna().sum())
+        raise ValueError(
+            f"{bad} validated rows have no {store.timestamp} (the Feast event time): make "
+            f"timestamp_column non-nullable in configs/data.yaml or fix the source rows"
+        )
+    sources = {
+        "features": features_source(df, config, store),
+        "aggregates": aggregates_source(df, config, store),
+    }
+    for kind, frame in sources.items():
+        write_parquet(frame, store.source(kind))
+    return {kind: len(frame) for kind, frame in sources.items()}
