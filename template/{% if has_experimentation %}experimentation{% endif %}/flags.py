@@ -12,10 +12,14 @@ it changes (checked every `reload_seconds`); a file that does not parse or is no
 refused and the last good flags stay in force, with the reason kept in `FlagRouter.last_error`
 and logged.
 
-Per request the router evaluates the model flag through the OpenFeature client. The kill switch
-has no targeting (the same value for every unit: OpenFeature reason STATIC), so its value is kept
-until the provider reports that the flags changed (or failed, or came back): a reload turns it
-off for every unit at once, as before, without an evaluation per request.
+Per request the router evaluates the model flag with the flagd provider. The OpenFeature client
+around it (hook lists, four context merges, details objects) costs as much as flagd's evaluation
+and does nothing when no hook and no global or transaction context is registered: then the
+router asks the provider directly, with the client's rules (a provider not ready or an error
+serves the control); otherwise it goes through the client, so hooks still see every evaluation.
+The kill switch has no targeting (the same value for every unit: OpenFeature reason STATIC), so
+its value is kept until the provider reports that the flags changed (or failed, or came back):
+a reload turns it off for every unit at once, as before, without an evaluation per request.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from openfeature.event import EventDetails, ProviderEvent
 from openfeature.flag_evaluation import Reason
 from openfeature.provider import ProviderStatus
 from openfeature.provider.no_op_provider import NoOpProvider
+from openfeature.transaction_context import get_transaction_context
 
 from experimentation.assignment import layer_key_prefix, layer_parts, variant_key_prefix, weights
 from experimentation.config import Design
@@ -195,7 +200,28 @@ class FlagRouter:
         ctx = EvaluationContext(targeting_key=unit_id)
         if not self._enabled(ctx):
             return self.control, False
-        return self.client.get_string_value(MODEL_FLAG, self.control, ctx), True
+        return self._model_variant(ctx), True
+
+    def _model_variant(self, ctx: EvaluationContext) -> str:
+        if not self._plain():
+            return self.client.get_string_value(MODEL_FLAG, self.control, ctx)
+        if self.client.get_provider_status() in (ProviderStatus.NOT_READY, ProviderStatus.FATAL):
+            return self.control
+        try:
+            value = self.provider.resolve_string_details(MODEL_FLAG, self.control, ctx).value
+        except Exception:  # noqa: BLE001 - as the client does: an evaluation error serves the default
+            return self.control
+        return value if isinstance(value, str) else self.control
+
+    def _plain(self) -> bool:
+        """No hook and no context beyond the unit's: the client would only pass the call on."""
+        return not (
+            api.get_hooks()
+            or self.client.hooks
+            or self.provider.get_provider_hooks()
+            or api.get_evaluation_context().attributes
+            or get_transaction_context().attributes
+        )
 
     def status(self) -> dict[str, Any]:
         return {
