@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,9 @@ def configure(project: Path, engine: str, rows: int) -> None:
 
 def run_steps(project: Path, engine: str, rows: int, log_dir: Path) -> dict[str, object]:
     configure(project, engine, rows)
+    # Every engine starts from no data: a raw layer left by another run would make ingest
+    # incremental (nothing new after the watermark) and measure nothing.
+    shutil.rmtree(project / "data", ignore_errors=True)
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "SPARK_LOCAL_IP": "127.0.0.1"}
     python = str(project / ".venv" / "bin" / "python")
     steps, wall, cpu, rss, ok = {}, 0.0, 0.0, 0.0, True
