@@ -68,15 +68,34 @@ class TemplateModel:
         self._computed = [
             (item.name, self.env.compile_expression(item.expression)) for item in schema.COMPUTED
         ]
+        # The answers the computed variables read: their values decide every computed value,
+        # so each distinct tuple is evaluated once (a Jinja expression costs ~30 us a call).
+        names = {item.name for item in schema.COMPUTED}
+        self._computed_inputs = tuple(
+            sorted(
+                {
+                    v
+                    for item in schema.COMPUTED
+                    for v in meta.find_undeclared_variables(
+                        self.env.parse("{{ " + item.expression + " }}")
+                    )
+                }
+                - names
+            )
+        )
+        self._computed_values: dict[tuple[Any, ...], dict[str, bool]] = {}
 
     def context(self, answers: dict[str, Any]) -> dict[str, Any]:
         """`answers` with the computed variables (`schema.COMPUTED`) that templates read."""
         if all(name in answers for name, _ in self._computed):
             return answers
-        context = dict(answers)
-        for name, expression in self._computed:
-            context[name] = bool(expression(**context))
-        return context
+        key = tuple(answers[v] for v in self._computed_inputs)
+        if key not in self._computed_values:
+            context = dict(answers)
+            for name, expression in self._computed:
+                context[name] = bool(expression(**context))
+            self._computed_values[key] = {name: context[name] for name, _ in self._computed}
+        return {**answers, **self._computed_values[key]}
 
     @cached_property
     def sources(self) -> list[str]:
@@ -137,6 +156,11 @@ class TemplateModel:
         if not source.endswith(SUFFIX):
             return (source,)
         return (source, *self._piece(self._text(source)).key(answers))
+
+    def variables_of(self, source: str) -> tuple[str, ...]:
+        """Every answer (computed ones included) that decides `source`'s path and content."""
+        content = self._piece(self._text(source)).variables if source.endswith(SUFFIX) else ()
+        return tuple(sorted({*self._path_variables[source], *content}))
 
     def _text(self, source: str) -> str:
         if source not in self._texts:
