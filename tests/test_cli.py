@@ -67,7 +67,7 @@ def test_new_reads_an_answers_file_and_set_overrides_it(tmp_path: Path) -> None:
     [
         (["--set", "project_slug=json"], "project_slug 'json'"),
         (["--set", "author_email=nope"], "author_email 'nope'"),
-        (["--set", "cloud=gcp"], "cloud='gcp' is planned"),
+        (["--mode", "quick", "--set", "cloud=gcp"], "cloud='gcp' is incompatible"),
         (["--mode", "quick", "--set", "serving=kserve"], "with execution_mode='quick'"),
         (
             ["--set", "serving=kserve", "--set", "deployment_mode=batch"],
