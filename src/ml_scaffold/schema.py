@@ -72,6 +72,30 @@ CLOUD_RENDERS: dict[str, str] = {
         "`make infra-check` (terraform fmt, HCL parse, checkov); with data_source=object_store, "
         "s3:// ingestion through s3fs and a local moto S3 server for `make pipeline`"
     ),
+    "gcp": (
+        "infra/terraform (CMEK-encrypted versioned GCS bucket with public access prevention, "
+        "Artifact Registry, private GKE with a CPU and an optional GPU node pool, a Google "
+        "service account bound to the app's service account by Workload Identity, Secret "
+        "Manager, Cloud SQL on a private IP with data_source=postgres; GCS state bucket and "
+        "Workload Identity Federation bootstrap; dev/staging/prod variable files), a kustomize "
+        "component syncing Secret Manager through External Secrets, a deploy workflow (OIDC "
+        "to Google Cloud, image push to Artifact Registry, terraform plan on pull requests and "
+        "apply per environment behind its approval, kubectl apply -k, /ready smoke check), and "
+        "`make infra-check` (terraform fmt, HCL parse, checkov); with data_source=object_store, "
+        "gs:// ingestion through gcsfs and a local gcp-storage-emulator for `make pipeline`"
+    ),
+    "azure": (
+        "infra/terraform (private storage account with versioning and infrastructure "
+        "encryption, ACR, private AKS with a CPU and an optional GPU node pool, a managed "
+        "identity federated to the app's service account, Key Vault, PostgreSQL Flexible "
+        "Server with data_source=postgres; azurerm state and deploy-identity bootstrap; "
+        "dev/staging/prod variable files), a kustomize component syncing Key Vault through "
+        "External Secrets, a deploy workflow (OIDC to Azure, image push to ACR, terraform plan "
+        "on pull requests and apply per environment behind its approval, kubectl apply -k, "
+        "/ready smoke check), and `make infra-check` (terraform fmt, HCL parse, checkov); with "
+        "data_source=object_store, az:// ingestion through adlfs and a local Azurite for "
+        "`make pipeline`"
+    ),
 }
 
 # Why enterprise presets a cloud: its promise is infrastructure as code and delivery to a
