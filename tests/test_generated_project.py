@@ -125,12 +125,22 @@ VARIANTS: list[dict[str, str]] = [
 NOT_INSTALLED_BY_CHOICE = {"post_generation_gates"}
 
 
+# Choices installed by their own project tests instead of the full cycle here (issue 14: one
+# cloud installed in full, the others rendered, installed and run against their emulator and
+# infrastructure checks).
+INSTALLED_ELSEWHERE = {
+    ("cloud", "gcp"): "tests/test_gcp_project.py",
+    ("cloud", "azure"): "tests/test_infra.py::test_an_azure_object_store_project_installs_...",
+}
+
+
 def test_installed_projects_cover_every_offered_choice() -> None:
     installed = [schema.complete({})] + [schema.complete(v) for v in VARIANTS]
     for q in schema.QUESTIONS:
         if not q.choices or q.name in NOT_INSTALLED_BY_CHOICE:
             continue
-        missing = set(q.offered) - {answers[q.name] for answers in installed}
+        elsewhere = {v for (name, v) in INSTALLED_ELSEWHERE if name == q.name}
+        missing = set(q.offered) - {answers[q.name] for answers in installed} - elsewhere
         assert not missing, f"no installed project answers {q.name} with {sorted(missing)}"
 
 

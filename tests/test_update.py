@@ -201,10 +201,17 @@ def test_a_project_from_an_earlier_release_updates_to_head_and_still_passes_its_
     # Everything the user did not touch is what a fresh render of v0.2.0 writes: the update
     # brought every template change in, and left nothing of v0.1.0 behind.
     fresh = tmp_path / "fresh"
+    # With the project's recorded answers: an update keeps them even where a default changed
+    # since (the standard preset's feature_store became feast after v0.1.0).
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
     copier.run_copy(
         str(repo),
         fresh,
-        data={"project_name": "Churn Model", "post_generation_gates": "none"},
+        data={
+            **{k: v for k, v in recorded.items() if not k.startswith("_")},
+            "project_name": "Churn Model",
+            "post_generation_gates": "none",
+        },
         defaults=True,
         unsafe=True,
         vcs_ref="v0.2.0",

@@ -200,12 +200,11 @@ def check_feature_store(ctx: Context) -> list[Check]:
         return []
     name = "feature store answers"
     try:
-        import pyarrow.parquet as pq
-
         from feature_store.definitions import ROWS_TO_DATE
         from feature_store.online import FeatureStoreUnavailable, OnlineFeatures
     except ModuleNotFoundError as exc:
         return [Check(name, FAIL, f"feature_store is configured but {exc.name} is not installed")]
+    import pyarrow.parquet as pq
     data = ctx.root / "data"
     online = OnlineFeatures(SimpleNamespace(data=config, data_dir=data, reports_dir=data.parent))
     store = online.store

@@ -85,7 +85,8 @@ def layout(settings: SettingsLike) -> StoreLayout:
         raise DataContractError(
             f"configs/data.yaml: feature_store.ttl_days must be >= 0, got {ttl_days}"
         )
-    root = Path(options.get("path") or "data/feature_store")
+    # FEATURE_STORE_PATH (environment) wins: where a container or a test server finds the store.
+    root = Path(os.environ.get("FEATURE_STORE_PATH") or options.get("path") or "data/feature_store")
     return StoreLayout(
         project=str(options.get("project") or "features"),
         root=root if root.is_absolute() else settings.data_dir.parent / root,
