@@ -205,6 +205,7 @@ def check_feature_store(ctx: Context) -> list[Check]:
     except ModuleNotFoundError as exc:
         return [Check(name, FAIL, f"feature_store is configured but {exc.name} is not installed")]
     import pyarrow.parquet as pq
+
     data = ctx.root / "data"
     online = OnlineFeatures(SimpleNamespace(data=config, data_dir=data, reports_dir=data.parent))
     store = online.store
