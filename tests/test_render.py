@@ -241,6 +241,14 @@ def test_render_matrix(tmp_path: Path, answers: dict[str, str]) -> None:
     project = render(tmp_path / "p", **full)
     assert rendered_files(project) == expected_files(full)
     assert_clean_and_parseable(project)
+    # A folder whose files a combination skips must be skipped too (its name carries the
+    # condition), not left behind empty: quick once kept an empty deployment/k8s.
+    empty = [
+        str(d.relative_to(project))
+        for d in project.rglob("*")
+        if d.is_dir() and not any(d.iterdir())
+    ]
+    assert [d for d in empty if not d.startswith(".git")] == []
     # The in-process model that checks every combination writes exactly what Copier wrote.
     modelled = dict(MODEL.project(full))
     assert set(modelled) == rendered_files(project) - {".copier-answers.yml"}

@@ -103,6 +103,11 @@ PROMETHEUS_ENV = ("PROMETHEUS_MULTIPROC_DIR", "PROMETHEUS_MULTIPROCESS_DIR")
 
 @contextmanager
 def own_prometheus_env() -> Iterator[None]:
+    # prometheus_client chooses in-process or multiprocess values once, on its first import:
+    # imported before Feast sets the variables, it keeps this process's choice (else the API's
+    # metrics would look for a directory that is gone once the variables are undone).
+    import prometheus_client.values  # noqa: F401
+
     saved = {key: os.environ.get(key) for key in PROMETHEUS_ENV}
     try:
         yield
