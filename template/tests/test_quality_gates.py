@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from models.metrics import metrics_for
 from quality_gates import PHASES
@@ -269,6 +270,11 @@ def test_a_rewritten_project_breaks_the_gates_not_the_tests(tmp_path: Path) -> N
         ".venv", ".git", "data", "reports", "mlruns", "mlflow.db", "__pycache__", ".*cache"
     )
     shutil.copytree(ROOT, copy, ignore=ignore)
+    # The copy's data steps run on pandas: this test is about documents, and the engines have
+    # their own tests (on spark each data step starts jobs that would cost minutes here).
+    data_config = copy / "configs/data.yaml"
+    data = yaml.safe_load(data_config.read_text(encoding="utf-8"))
+    data_config.write_text(yaml.safe_dump({**data, "engine": "pandas"}, sort_keys=False))
     (copy / "docs/project-plan.md").unlink()
     (copy / "docs/ml-requirements.md").write_text("# Our requirements\n\nTo be agreed.\n")
     this = f"tests/{Path(__file__).name}::test_a_rewritten_project_breaks_the_gates_not_the_tests"
