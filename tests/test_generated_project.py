@@ -100,13 +100,15 @@ VARIANTS: list[dict[str, str]] = [
         "python_version": "3.13",
         "license": "BSD-3-Clause",
     },
-    {  # a PostgreSQL source: `make pipeline` starts a local server of the machine's binaries
+    {  # the enterprise preset's data infrastructure: a PostgreSQL source (`make pipeline`
+        # starts a local server of the machine's binaries) feeding Feast, on polars
+        "execution_mode": "enterprise",
         "problem_type": "binary_classification",
         "data_source": "postgres",
         "processing_engine": "polars",
+        "feature_store": "feast",
         "deployment_mode": "batch",
         "orchestrator": "dagster",
-        "execution_mode": "quick",
     },
     {  # Spark runs the data steps (dagster submits them), spark_udf scores the batch
         "execution_mode": "standard",

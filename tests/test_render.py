@@ -565,6 +565,11 @@ def test_each_mode_renders_what_its_help_says(mode: str) -> None:
     else:
         assert "Kubernetes manifests" in says or "what standard renders" in says
         assert {"tests/test_k8s.py", "quality_gates/continuous_training.py"} <= files
+    # Every stack choice the mode presets beyond quick's is named in its help.
+    for question in ("data_source", "processing_engine", "feature_store", "orchestrator", "cloud"):
+        preset = schema.MODE_PRESETS[mode][question]
+        if preset != schema.MODE_PRESETS["quick"][question]:
+            assert preset.lower()[:6] in says.lower(), f"{mode} presets {question}={preset}"
     help_text = schema.QUESTION_BY_NAME["execution_mode"].help
     for claim in ("IaC", "governance", "data infrastructure"):
         assert claim not in help_text, f"execution_mode help promises {claim}"

@@ -44,12 +44,14 @@ MODE_RENDERS: dict[str, str] = {
         "what quick renders with a longer tuning search, plus Kubernetes manifests (base, dev "
         "and prod overlays), continuous training (retraining triggers, promotion, rollback, "
         "audit log), canary releases of the API (Argo Rollouts analysis and rehearsal) and "
-        "experimentation"
+        "experimentation; presets a Feast feature store (offline: the validated Parquet layer, "
+        "online: SQLite), which the API reads by entity id"
     ),
     "enterprise": (
         "what standard renders with the longest tuning search, plus a staging overlay; presets "
-        "Polars, Kubeflow Pipelines and cloud aws (infrastructure code and cloud delivery: see "
-        "the cloud question). The feature store is planned, not rendered yet"
+        "a PostgreSQL source (read incrementally; `make pipeline` starts a local server of the "
+        "machine's binaries, the cloud's Terraform a managed one), Polars, Feast, Kubeflow "
+        "Pipelines and cloud aws (infrastructure code and cloud delivery: see the cloud question)"
     ),
 }
 
@@ -397,7 +399,9 @@ MODE_PRESETS: dict[str, dict[str, str]] = {
         "cloud": "local",
     },
     "enterprise": {
-        "data_source": "sample",
+        # Real data infrastructure: a database source (RDS/Cloud SQL/Flexible Server in the
+        # cloud's Terraform) feeding the Feast store. Spark is not preset: Feast reads pandas.
+        "data_source": "postgres",
         "processing_engine": "polars",
         "feature_store": "feast",
         "experiment_tracking": "mlflow",
