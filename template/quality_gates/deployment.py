@@ -137,6 +137,7 @@ def check_deployment_tests(ctx: Context) -> Check:
         "test_inference.py",
         "test_api.py",
         "test_api_fuzz.py",
+        "test_feature_store_api.py",
         "test_api_bentoml.py",
         "test_kserve.py",
         "test_batch.py",
