@@ -482,6 +482,13 @@ COMPUTED: tuple[Computed, ...] = (
         "execution_mode != 'quick'",
     ),
     Computed(
+        "has_volumes",
+        "A Kubernetes workload keeps data on a volume claim (the batch job's predictions, the "
+        "PostgreSQL ingest's raw layer, the Spark job's data): the cloud overlays encrypt them.",
+        "has_kubernetes and (deployment_mode in ['batch', 'hybrid'] or data_source == 'postgres' "
+        "or processing_engine == 'spark')",
+    ),
+    Computed(
         "has_continuous_training",
         "Continuous training: retraining triggers, promotion, rollback and their audit log.",
         "execution_mode != 'quick'",
