@@ -108,7 +108,10 @@ def test_computed_variables_are_never_asked_and_compute_like_the_schema() -> Non
         {"execution_mode": "quick", "deployment_mode": "hybrid", "serving": "fastapi"},
         {"execution_mode": "standard", "deployment_mode": "realtime", "serving": "kserve"},
         {"execution_mode": "enterprise", "deployment_mode": "batch", "serving": "bentoml"},
+        {"execution_mode": "standard", "deployment_mode": "realtime", "data_source": "postgres"},
+        {"execution_mode": "standard", "deployment_mode": "realtime", "processing_engine": "spark"},
     ):
+        row = {"data_source": "sample", "processing_engine": "pandas", "serving": "fastapi", **row}
         context = dict(row)
         for item in schema.COMPUTED:
             entry = config[item.name]

@@ -36,6 +36,14 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "has_canary": lambda a: a["execution_mode"] != "quick" and a["deployment_mode"] != "batch",
     "has_kubernetes": lambda a: a["execution_mode"] != "quick",
     "has_continuous_training": lambda a: a["execution_mode"] != "quick",
+    "has_volumes": lambda a: (
+        a["execution_mode"] != "quick"
+        and (
+            a["deployment_mode"] != "realtime"
+            or a["data_source"] == "postgres"
+            or a["processing_engine"] == "spark"
+        )
+    ),
     "has_app_server and has_continuous_training": lambda a: (
         a["serving"] != "kserve"
         and a["deployment_mode"] != "batch"
@@ -71,6 +79,11 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "feature_store == 'feast'": lambda a: a["feature_store"] == "feast",
     "feature_store == 'feast' and serving == 'fastapi'": lambda a: (
         a["feature_store"] == "feast" and a["serving"] == "fastapi"
+    ),
+    "feature_store == 'feast' and has_api and serving == 'fastapi'": lambda a: (
+        a["feature_store"] == "feast"
+        and a["serving"] == "fastapi"
+        and a["deployment_mode"] != "batch"
     ),
     "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
     "processing_engine == 'spark'": lambda a: a["processing_engine"] == "spark",
@@ -648,3 +661,31 @@ def test_the_requirements_document_restates_the_canary_limits_unchanged() -> Non
         f"docs/ml-requirements.md error rate {errors.group(1)} %, Criteria.max_error_rate "
         f"{criteria['max_error_rate']}"
     )
+
+
+@pytest.mark.parametrize("slug", ["aaa_first", "zzz_last"])
+def test_imports_are_sorted_whatever_the_slug_sorts_next_to(tmp_path: Path, slug: str) -> None:
+    """ruff's isort orders first-party packages by name, and the project's package is named by
+    the slug: a rendered project passes `ruff check` whether its slug sorts before or after the
+    template's own packages (a slug before data_ingestion once failed a fresh `make lint`)."""
+    import subprocess
+    import sys
+
+    rows = [{"execution_mode": mode} for mode in schema.MODES] + [
+        {"processing_engine": "spark", "orchestrator": "dagster", "serving": "bentoml"},
+        {"data_source": "postgres", "orchestrator": "kubeflow", "cloud": "aws"},
+        {"data_source": "object_store", "cloud": "gcp", "orchestrator": "prefect"},
+        {"processing_engine": "polars", "deployment_mode": "batch", "feature_store": "feast"},
+        {"data_source": "object_store", "cloud": "azure", "serving": "kserve"},
+    ]
+    for i, row in enumerate(rows):
+        answers = schema.complete({**row, "project_slug": slug})
+        root = tmp_path / str(i)
+        for rel, text in MODEL.project(answers):
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+        lint = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "I", "."],
+            cwd=root, capture_output=True, text=True,
+        )  # fmt: skip
+        assert lint.returncode == 0, f"{row}: {lint.stdout[-3000:]}"

@@ -159,12 +159,18 @@ def test_computed_variables_read_earlier_answers_only() -> None:
         "has_batch": True,
         "has_app_server": False,
         "has_kubernetes": False,
+        "has_volumes": False,  # a batch job, but no Kubernetes manifests in quick
         "has_continuous_training": False,
         "has_canary": False,
         "has_experimentation": False,
     }
     standard = schema.computed_values(schema.complete({"execution_mode": "standard"}))
     assert standard["has_kubernetes"] and standard["has_continuous_training"]
+    assert standard["has_volumes"]  # hybrid: the batch job's volume
+    realtime = {"execution_mode": "standard", "deployment_mode": "realtime"}
+    assert not schema.computed_values(schema.complete(realtime))["has_volumes"]
+    ingest = schema.complete({**realtime, "data_source": "postgres"})
+    assert schema.computed_values(ingest)["has_volumes"]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from data_ingestion import engine
-from {{ project_slug }}.settings import Settings
+from deployment.project import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL_ROWS = 600
