@@ -38,10 +38,12 @@ SLOW_WHEN_SPARK: Any = pytest.mark.slow if "spark" in ENGINES else (lambda test:
 SERVER_SOURCES = ("postgres", "object_store")
 
 
-def on_the_sample_if_served(source: dict[str, Any]) -> None:
-    """Point a copy's data source at the sample when it would need a server."""
-    if source["type"] in SERVER_SOURCES:
+def on_the_sample_if_served(source: dict[str, Any]) -> bool:
+    """Point a copy's data source at the sample when it would need a server; True if it did."""
+    served = source["type"] in SERVER_SOURCES
+    if served:
         source["type"] = "sample"
+    return served
 
 
 def as_engine(df: pd.DataFrame, name: str) -> Any:
