@@ -110,11 +110,12 @@ VARIANTS: list[dict[str, str]] = [
         "deployment_mode": "batch",
         "orchestrator": "dagster",
     },
-    {  # Spark runs the data steps (dagster submits them), spark_udf scores the batch
+    {  # Spark runs the data steps (dagster submits them) and Feast's Spark offline store reads
+        # the sources Spark wrote; spark_udf scores the batch
         "execution_mode": "standard",
         "problem_type": "regression",
         "processing_engine": "spark",
-        "feature_store": "none",
+        "feature_store": "feast",
         "serving": "bentoml",
         "deployment_mode": "hybrid",
         "orchestrator": "dagster",

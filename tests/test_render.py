@@ -85,6 +85,9 @@ PATH_CONDITIONS: dict[str, Callable[[dict[str, Any]], bool]] = {
         and a["serving"] == "fastapi"
         and a["deployment_mode"] != "batch"
     ),
+    "feature_store == 'feast' and processing_engine == 'spark'": lambda a: (
+        a["feature_store"] == "feast" and a["processing_engine"] == "spark"
+    ),
     "processing_engine == 'polars'": lambda a: a["processing_engine"] == "polars",
     "processing_engine == 'spark'": lambda a: a["processing_engine"] == "spark",
     "has_batch and processing_engine == 'spark'": lambda a: (

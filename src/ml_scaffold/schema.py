@@ -444,13 +444,6 @@ RULES: tuple[Rule, ...] = (
         ("local",),
         "the object-store protocol (s3, gs, az) comes from the chosen cloud",
     ),
-    Rule(
-        "processing_engine",
-        ("spark",),
-        "feature_store",
-        ("feast",),
-        "the Feast local provider reads pandas frames, not Spark tables",
-    ),
 )
 
 QUESTION_ORDER = {q.name: i for i, q in enumerate(QUESTIONS)}

@@ -40,7 +40,7 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
         from feature_store.sync import sync
         from feature_store.training import training_set
 
-        store_summary = sync(settings, frames.to_pandas(validated))
+        store_summary = sync(settings, validated)
         splits = {
             name: frames.from_pandas(training_set(settings, frames.to_pandas(frame)))
             for name, frame in splits.items()

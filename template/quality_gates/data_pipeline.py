@@ -210,7 +210,7 @@ def check_feature_store(ctx: Context) -> list[Check]:
     online = OnlineFeatures(SimpleNamespace(data=config, data_dir=data, reports_dir=data.parent))
     store = online.store
     source = store.source("aggregates")
-    if not source.is_file() or not store.registry.is_file():
+    if not source.exists() or not store.registry.is_file():  # on spark, a Parquet folder
         return [_no_data(name, f"{source.relative_to(ctx.root)} or the registry")]
     aggregates = pq.read_table(source, columns=[store.entity, store.timestamp, ROWS_TO_DATE])
     frame = aggregates.to_pandas().sort_values(store.timestamp)

@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from data_ingestion import contract
+from data_ingestion import contract, engine
 from data_ingestion.contract import DataContractError, SettingsLike
 
 # The count column of the aggregates view; the means are `mean_<feature>_to_date`.
@@ -43,6 +43,13 @@ class StoreLayout:
     entity: str
     timestamp: str
     ttl: timedelta
+    # The engine of the data steps; on spark, Feast's Spark offline store reads the sources.
+    engine: str = "pandas"
+
+    @property
+    def offline(self) -> str:
+        """Feast's offline store: Spark's on a spark project, else the file store."""
+        return "spark" if self.engine == "spark" else "file"
 
     @property
     def registry(self) -> Path:
@@ -93,6 +100,7 @@ def layout(settings: SettingsLike) -> StoreLayout:
         entity=str(entity),
         timestamp=str(timestamp),
         ttl=timedelta(days=ttl_days),
+        engine=engine.name(config),
     )
 
 
@@ -120,27 +128,37 @@ def own_prometheus_env() -> Iterator[None]:
 
 
 def repo_config(store: StoreLayout) -> Any:
-    """Feast's RepoConfig: local provider, file offline store, SQLite online store."""
+    """Feast's RepoConfig: local provider, the file (or Spark) offline store, SQLite online."""
     from feast.repo_config import RepoConfig
 
     return RepoConfig(
         project=store.project,
         provider="local",
         registry=str(store.registry),
-        offline_store={"type": "file"},
+        offline_store={"type": store.offline},
         online_store={"type": "sqlite", "path": str(store.online_path)},
         entity_key_serialization_version=3,
         repo_path=str(store.root),
     )
 
 
-def open_store(store: StoreLayout) -> Any:
-    """A FeatureStore on the layout (importing Feast takes seconds: done here, not at import)."""
+def open_store(store: StoreLayout, offline: bool = False) -> Any:
+    """A FeatureStore on the layout (importing Feast takes seconds: done here, not at import).
+
+    `offline`: the caller reads or loads the offline store (sync, training). On spark that
+    needs the data steps' session; online reads (the API) start no JVM.
+    """
     with own_prometheus_env():
         import feast.metrics  # noqa: F401  (imported once here, its variables undone)
         from feast import FeatureStore
 
     store.root.mkdir(parents=True, exist_ok=True)
+    if offline and store.offline == "spark":
+        # Feast's Spark store takes the active session: the data steps' (local mode unless
+        # SPARK_MASTER names a cluster), with their settings, not a default one of its own.
+        from data_ingestion.spark_session import session
+
+        session()
     return FeatureStore(config=repo_config(store))
 
 
@@ -166,7 +184,7 @@ def aggregate_columns(config: Mapping[str, Any]) -> list[str]:
 
 def build(store: StoreLayout, config: Mapping[str, Any], entity_is_int: bool) -> list[Any]:
     """The Feast objects to apply: the entity and the two feature views with their sources."""
-    from feast import Entity, FeatureView, Field, FileSource, ValueType
+    from feast import Entity, FeatureView, Field, ValueType
     from feast import types as feast_types
 
     entity = Entity(
@@ -175,16 +193,8 @@ def build(store: StoreLayout, config: Mapping[str, Any], entity_is_int: bool) ->
         value_type=ValueType.INT64 if entity_is_int else ValueType.STRING,
         description=f"entity_column of configs/data.yaml ({store.entity})",
     )
-    features_source = FileSource(
-        name=f"{store.features_view}_source",
-        path=str(store.source("features")),
-        timestamp_field=store.timestamp,
-    )
-    aggregates_source = FileSource(
-        name=f"{store.aggregates_view}_source",
-        path=str(store.source("aggregates")),
-        timestamp_field=store.timestamp,
-    )
+    features_source = offline_source(store, "features", f"{store.features_view}_source")
+    aggregates_source = offline_source(store, "aggregates", f"{store.aggregates_view}_source")
     features = FeatureView(
         name=store.features_view,
         entities=[entity],
@@ -210,3 +220,21 @@ def build(store: StoreLayout, config: Mapping[str, Any], entity_is_int: bool) ->
         description="per-entity event count and running means up to each event time",
     )
     return [entity, features, aggregates]
+
+
+def offline_source(store: StoreLayout, kind: str, name: str) -> Any:
+    """A view's offline source: a Parquet file, or on spark the Parquet folder Spark wrote."""
+    if store.offline == "spark":
+        from feast.infra.offline_stores.contrib.spark_offline_store.spark_source import (
+            SparkSource,
+        )
+
+        return SparkSource(
+            name=name,
+            path=str(store.source(kind)),
+            file_format="parquet",
+            timestamp_field=store.timestamp,
+        )
+    from feast import FileSource
+
+    return FileSource(name=name, path=str(store.source(kind)), timestamp_field=store.timestamp)

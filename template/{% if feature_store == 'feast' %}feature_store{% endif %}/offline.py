@@ -8,12 +8,14 @@ hold everything known at its time and nothing later.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from data_ingestion import contract
+from data_ingestion import contract, engine
 from data_ingestion.layers import write_parquet
 from feature_store.definitions import ROWS_TO_DATE, StoreLayout, mean_column
 
@@ -60,22 +62,48 @@ def aggregates_source(
     return latest.reset_index(drop=True)
 
 
-def write_sources(
-    df: pd.DataFrame, config: Mapping[str, Any], store: StoreLayout
-) -> dict[str, int]:
-    """Write both sources atomically; returns their row counts."""
-    if df.empty:
+@dataclass(frozen=True)
+class Loaded:
+    """What a load wrote: each source's rows, the events' time span and the entity key's type."""
+
+    rows: dict[str, int]
+    first_event: datetime
+    last_event: datetime
+    entity_is_int: bool
+
+
+def require_events(rows: int, missing_times: int, store: StoreLayout) -> None:
+    """The validated layer has rows, and each has an event time (Feast's timestamp)."""
+    if not rows:
         raise ValueError("the validated layer has no rows: nothing to load into the feature store")
-    if df[store.timestamp].isna().any():
-        bad = int(df[store.timestamp].isna().sum())
+    if missing_times:
         raise ValueError(
-            f"{bad} validated rows have no {store.timestamp} (the Feast event time): make "
-            f"timestamp_column non-nullable in configs/data.yaml or fix the source rows"
+            f"{missing_times} validated rows have no {store.timestamp} (the Feast event time): "
+            f"make timestamp_column non-nullable in configs/data.yaml or fix the source rows"
         )
+
+
+def write_sources(frame: Any, config: Mapping[str, Any], store: StoreLayout) -> Loaded:
+    """Write both sources atomically from the validated rows (a frame of any engine).
+
+    On spark, Spark computes and writes them (`feature_store.spark_sources`) for Feast's Spark
+    offline store; otherwise they are computed in pandas for its file offline store.
+    """
+    if store.offline == "spark":
+        from feature_store import spark_sources
+
+        return spark_sources.write_sources(frame, config, store)
+    df = engine.frames(engine.name_of(frame)).to_pandas(frame)
+    require_events(len(df), int(df[store.timestamp].isna().sum()), store)
     sources = {
         "features": features_source(df, config, store),
         "aggregates": aggregates_source(df, config, store),
     }
-    for kind, frame in sources.items():
-        write_parquet(frame, store.source(kind))
-    return {kind: len(frame) for kind, frame in sources.items()}
+    for kind, source in sources.items():
+        write_parquet(source, store.source(kind))
+    return Loaded(
+        rows={kind: len(source) for kind, source in sources.items()},
+        first_event=pd.Timestamp(df[store.timestamp].min()).to_pydatetime(),
+        last_event=pd.Timestamp(df[store.timestamp].max()).to_pydatetime(),
+        entity_is_int=pd.api.types.is_integer_dtype(df[store.entity]),
+    )

@@ -86,12 +86,12 @@ class OnlineFeatures:
 
     def known_entity(self) -> Any:
         """An entity the offline source holds (its first row): what readiness looks up."""
-        import pyarrow.parquet as pq
+        import pyarrow.dataset as ds
 
-        path = self.store.source("features")
-        if not path.is_file():
+        path = self.store.source("features")  # a file, or on spark the folder Spark wrote
+        if not path.exists():
             raise FeatureStoreUnavailable(f"offline source {path} is missing: run `make pipeline`")
-        table = pq.ParquetFile(path).read_row_group(0, columns=[self.store.entity])
+        table = ds.dataset(str(path), format="parquet").head(1, columns=[self.store.entity])
         return table.column(0)[0].as_py()
 
     def known_entity_type(self) -> type:

@@ -24,7 +24,7 @@ def training_set(settings: SettingsLike, split: pd.DataFrame, fs: Any = None) ->
     key, never by position: the file offline store reorders rows and drops duplicate ones.
     """
     store = layout(settings)
-    fs = fs or open_store(store)
+    fs = fs or open_store(store, offline=True)
     columns = aggregate_columns(settings.data)
     keys = pd.DataFrame(
         {
