@@ -400,7 +400,10 @@ MODE_PRESETS: dict[str, dict[str, str]] = {
     },
     "enterprise": {
         # Real data infrastructure: a database source (RDS/Cloud SQL/Flexible Server in the
-        # cloud's Terraform) feeding the Feast store. Spark is not preset: Feast reads pandas.
+        # cloud's Terraform) feeding the Feast store. The engine is polars, not spark: spark
+        # needs a JVM on the user's machine, and in local mode it is 6-13x slower than polars
+        # on the data steps (docs/benchmarks.md); a cluster user answers spark (Feast then
+        # reads through its Spark offline store).
         "data_source": "postgres",
         "processing_engine": "polars",
         "feature_store": "feast",
