@@ -11,14 +11,13 @@ inside functions are left alone: they run only when the configuration asks for t
 from __future__ import annotations
 
 import ast
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from template_model import TemplateModel
-from test_render import EVERY_COMBINATION, MODEL, TEMPLATE, combination_contexts, distinct
+from test_render import MODEL, combination_contexts, distinct, mode_rows, template_copy
 
 from ml_scaffold import schema
 
@@ -93,19 +92,16 @@ def import_failures(model: TemplateModel, rows: list[dict[str, str]]) -> list[st
 
 @pytest.mark.parametrize("mode", schema.QUESTION_BY_NAME["execution_mode"].offered)
 def test_every_combination_imports_only_modules_it_renders(mode: str) -> None:
-    rows = [row for row in EVERY_COMBINATION if row["execution_mode"] == mode]
-    failures = import_failures(MODEL, rows)
+    failures = import_failures(MODEL, mode_rows(mode))
     assert not failures, "\n".join(failures)
 
 
 def test_the_import_check_finds_a_module_one_combination_lacks(tmp_path: Path) -> None:
-    broken = tmp_path / "template"
-    shutil.copytree(TEMPLATE, broken, ignore=shutil.ignore_patterns("__pycache__"))
+    broken = template_copy(tmp_path)
     # Every project renders data_ingestion/step.py; only feast projects render feature_store/.
     step = broken / "data_ingestion/step.py"
     step.write_text("from feature_store.sync import sync  # noqa: F401\n" + step.read_text())
-    rows = [row for row in EVERY_COMBINATION if row["execution_mode"] == "standard"]
-    failures = import_failures(TemplateModel(broken), rows)
+    failures = import_failures(TemplateModel(broken), mode_rows("standard"))
     assert failures
     assert all("data_ingestion/step.py imports feature_store.sync" in f for f in failures)
     assert all("'feature_store': 'none'" in f for f in failures)

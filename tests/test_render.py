@@ -351,19 +351,30 @@ def combination_failures(model: TemplateModel, rows: list[dict[str, str]]) -> li
     return failures
 
 
+def mode_rows(mode: str) -> list[dict[str, str]]:
+    """Every combination in one execution mode (the combination checks run a mode at a time)."""
+    return [row for row in EVERY_COMBINATION if row["execution_mode"] == mode]
+
+
+def template_copy(tmp_path: Path) -> Path:
+    """A copy of the template, for a test to break and show that a check finds it."""
+    copy = tmp_path / "template"
+    shutil.copytree(TEMPLATE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
 @pytest.mark.parametrize("mode", schema.QUESTION_BY_NAME["execution_mode"].offered)
 def test_every_combination_renders_the_expected_clean_files(mode: str) -> None:
     """Every combination of the offered choices (the matrix above samples them), rendered by the
     model that the matrix holds to Copier's output."""
-    rows = [row for row in EVERY_COMBINATION if row["execution_mode"] == mode]
+    rows = mode_rows(mode)
     assert len(rows) > 1000
     failures = combination_failures(MODEL, rows)
     assert not failures, "\n".join(failures)
 
 
 def test_the_combination_check_finds_a_file_broken_for_one_combination(tmp_path: Path) -> None:
-    broken = tmp_path / "template"
-    shutil.copytree(TEMPLATE, broken, ignore=shutil.ignore_patterns("__pycache__"))
+    broken = template_copy(tmp_path)
     target = broken / "configs/data.yaml.jinja"
     only = {"problem_type": "regression", "orchestrator": "prefect", "ci_provider": "gitlab"}
     condition = " and ".join(f"{k} == '{v}'" for k, v in only.items())
