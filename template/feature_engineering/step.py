@@ -38,13 +38,10 @@ def run(settings: SettingsLike, state: dict[str, Any]) -> dict[str, Any]:
         # Load the feature store (`feast apply`, materialize), then read each split back from
         # it point in time: the training set is what `get_historical_features` returns.
         from feature_store.sync import sync
-        from feature_store.training import training_set
+        from feature_store.training import training_sets
 
         store_summary = sync(settings, validated)
-        splits = {
-            name: frames.from_pandas(training_set(settings, frames.to_pandas(frame)))
-            for name, frame in splits.items()
-        }
+        splits = training_sets(settings, splits)
 
     paths = {}
     hashes = {}

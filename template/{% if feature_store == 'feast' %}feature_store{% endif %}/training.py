@@ -6,10 +6,12 @@ entity's aggregates as of the row's event time. A value dated after the row neve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
+from data_ingestion import engine
 from data_ingestion.contract import SettingsLike
 from feature_store.definitions import aggregate_columns, layout, open_store
 
@@ -53,3 +55,17 @@ def training_set(settings: SettingsLike, split: pd.DataFrame, fs: Any = None) ->
         )
     merged[columns[0]] = merged[columns[0]].astype("int64")
     return merged
+
+
+def training_sets(settings: SettingsLike, splits: Mapping[str, Any]) -> dict[str, Any]:
+    """Each split (a frame of any engine) with its aggregates, from one point-in-time read for
+    all of them: on Spark each read is a join job of its own."""
+    frames = engine.frames(engine.name_of(next(iter(splits.values()))))
+    parts = {name: frames.to_pandas(frame) for name, frame in splits.items()}
+    together = training_set(settings, pd.concat(parts.values(), ignore_index=True))
+    out, start = {}, 0
+    for name, part in parts.items():
+        rows = together.iloc[start : start + len(part)].reset_index(drop=True)
+        out[name] = frames.from_pandas(rows)
+        start += len(part)
+    return out
