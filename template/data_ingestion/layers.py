@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,19 @@ def write_parquet(df: Any, path: Path) -> None:
     tmp = path.with_suffix(".parquet.tmp")
     engine.frames(engine.name_of(df)).write_parquet(df, tmp)
     tmp.replace(path)
+
+
+def replace_folder(work: Path, final: Path) -> None:
+    """Move a finished folder into place; what was there (a folder or a file) is swapped out,
+    then removed, so a reader never sees a half-written result."""
+    old = final.with_name(f"{final.name}.old-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    work.rename(final)
+    if old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        old.unlink(missing_ok=True)
 
 
 def require_file(path: Path, step: str) -> Path:

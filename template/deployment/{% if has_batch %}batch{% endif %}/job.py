@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from data_ingestion.layers import write_parquet
+from data_ingestion.layers import replace_folder, write_parquet
 from deployment.batch.metrics import JOB, BatchMetrics
 from deployment.inference import model as model_source
 from deployment.inference.predictor import Predictions, Predictor
@@ -184,7 +184,7 @@ def run_batch(
         )
         kept = {k: v for k, v in result.to_dict().items() if k != "metrics"}
         (work / SUCCESS).write_text(json.dumps(kept, indent=2) + "\n")
-        _replace(work, final)
+        replace_folder(work, final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return _published(result, metrics, info.to_dict(), started, root, metrics_file)
@@ -202,12 +202,3 @@ def _published(
     registry = metrics.finish(result, model, time.perf_counter() - started)
     where = publish(registry, metrics_path(root, metrics_file), job=JOB)
     return replace(result, metrics=where)
-
-
-def _replace(work: Path, final: Path) -> None:
-    """Move the finished folder into place; an older result is swapped out, then removed."""
-    old = final.with_name(f"{final.name}.old-{os.getpid()}")
-    if final.exists():
-        final.rename(old)
-    work.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
